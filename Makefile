@@ -1,0 +1,47 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Everything else here supports them or the slower, separate suites.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app wsgi
+
+export LMS_BASE_URL ?= http://$(HOST):$(PORT)
+
+.PHONY: run test setup bench clean help
+
+help:
+	@echo "make run    - install, set up the database and content, serve on http://$(HOST):$(PORT)"
+	@echo "make test   - run the test suite"
+	@echo "make bench  - run the benchmarks in benchmarks/"
+
+# The venv is rebuilt when pyproject.toml changes; the stamp files record
+# which set of dependencies was installed.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+setup: $(VENV)/.installed-run
+	$(FLASK) lms setup
+
+run: setup
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,123 @@
+"""The NRW Jusos learning platform for member officers (Mitgliederbeauftragte)."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, render_template
+
+from .config import WEAK_SECRET_KEYS, Config
+from .database import open_database
+from .extensions import csrf, login_manager
+from .models import User, db
+from .timeutil import format_date, format_datetime
+
+
+class ConfigurationError(RuntimeError):
+    """The app refuses to start with this configuration."""
+
+
+def create_app(config=None):
+    """Create the app. ``config`` (a mapping) overrides the environment."""
+    instance_path = os.environ.get("LMS_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path) if instance_path else None)
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _configure_secret_key(app)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'lms.sqlite3'}"
+    _init_database(app)
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_error_pages(app)
+
+    from .cli import lms_cli
+
+    app.cli.add_command(lms_cli)
+    return app
+
+
+def _configure_secret_key(app):
+    key = app.config.get("SECRET_KEY")
+    if app.config["LMS_ENV"] == "production":
+        if not key or key in WEAK_SECRET_KEYS or len(key) < 32:
+            raise ConfigurationError(
+                "LMS_ENV=production needs a SECRET_KEY of at least 32 random characters "
+                "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        return
+    if not key:
+        # Development: a random key per instance, kept so sessions survive restarts.
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _init_database(app):
+    database = open_database(app.config["DATABASE_URL"])
+    db.initialize(database)
+    app.extensions["lms_database"] = database
+
+    @app.before_request
+    def _connect():
+        if db.obj is not database:  # several apps in one process (tests)
+            db.initialize(database)
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not db.is_closed():
+            db.close()
+
+
+@login_manager.user_loader
+def _load_user(session_id):
+    user_id, _, login_token = session_id.partition(":")
+    if not user_id.isdigit() or not login_token:
+        return None
+    return User.get_or_none((User.id == int(user_id)) & (User.login_token == login_token))
+
+
+def _register_blueprints(app):
+    from .auth import bp as auth_bp
+    from .certificates import bp as certificates_bp
+    from .learn import bp as learn_bp
+    from .quiz import bp as quiz_bp
+
+    for blueprint in (auth_bp, learn_bp, quiz_bp, certificates_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_template_helpers(app):
+    tz = app.config["TIMEZONE"]
+    app.jinja_env.filters["date"] = lambda value: format_date(value, tz)
+    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, tz)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def _register_error_pages(app):
+    messages = {
+        400: ("Ungültige Anfrage", "Die Anfrage war fehlerhaft. Lade die Seite neu und versuche es noch einmal."),
+        403: ("Kein Zugriff", "Du hast keine Berechtigung für diese Seite."),
+        404: ("Nicht gefunden", "Diese Seite gibt es nicht (mehr). Prüfe die Adresse oder gehe zur Startseite."),
+        405: ("Nicht erlaubt", "Diese Aktion ist hier nicht möglich."),
+        413: ("Zu groß", "Die gesendeten Daten sind zu groß."),
+        429: ("Zu viele Versuche", "Bitte warte einen Moment und versuche es dann noch einmal."),
+        500: ("Fehler", "Da ist etwas schiefgegangen. Bitte versuche es später noch einmal."),
+    }
+
+    def handler(error):
+        code = getattr(error, "code", 500) or 500
+        title, text = messages.get(code, messages[500])
+        return render_template("error.html", title=title, text=text, code=code), code
+
+    for code in messages:
+        app.register_error_handler(code, handler)

@@ -1,0 +1,68 @@
+"""Opening the database and migrating its schema.
+
+The schema evolves through numbered migration files in ``lms/migrations``
+(peewee's ``playhouse.migrations`` runner records which ran), so an existing
+database is upgraded in place, never wiped. To add one after changing
+``lms.models``: ``flask lms make-migration "what changed"`` writes the file
+from a diff of models and database; review it, then ``flask lms migrate``.
+"""
+from pathlib import Path
+
+from playhouse.db_url import connect
+from playhouse.migrations import Runner
+from playhouse.schema_diff import diff_models
+from playhouse.migrations import template as migration_template
+
+from .models import ALL_MODELS, db
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",  # readers don't block the writer
+    "foreign_keys": 1,
+    "busy_timeout": 15000,  # ms to wait for a lock before "database is locked"
+    "synchronous": "normal",  # safe with WAL, much faster than "full"
+}
+
+
+def open_database(url):
+    """A peewee database for ``url`` (sqlite:///path or postgresql://...)."""
+    if url.startswith("sqlite"):
+        # Every transaction begins IMMEDIATE: a writer takes the write lock at
+        # BEGIN, so two writers queue on busy_timeout instead of one failing
+        # with "database is locked" when it upgrades a read lock mid-way.
+        return connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15)
+    return connect(url)
+
+
+def lock_rows(query):
+    """``query`` with FOR UPDATE where the database supports row locks
+    (PostgreSQL). SQLite needs none: its write transactions are exclusive."""
+    return query.for_update() if db.obj.for_update else query
+
+
+def migration_runner(database=None):
+    return Runner(database or db.obj, str(MIGRATIONS_DIR))
+
+
+def migrate(database=None):
+    """Apply pending migrations; return the names applied."""
+    return migration_runner(database).up()
+
+
+def pending_migrations(database=None):
+    return [m.name for m in migration_runner(database).status() if not m.applied]
+
+
+def schema_differences(database=None):
+    """What the models declare that the database lacks (empty when in sync)."""
+    return diff_models(database or db.obj, ALL_MODELS)
+
+
+def write_migration(name, database=None):
+    """Write a migration file for the current differences; return its path,
+    or None when the database already matches the models."""
+    diff = schema_differences(database)
+    if not diff:
+        return None
+    return migration_runner(database).create(name, body=migration_template(diff))

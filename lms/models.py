@@ -1,0 +1,309 @@
+"""The schema: every table of the platform, in one place.
+
+Content (courses, modules, lessons, handouts, quizzes) is loaded from files
+and upserted by slug, so its rows keep their ids across edits; nothing a
+learner earned points at a row that disappears. Content that vanishes from
+the files is marked retired, never deleted.
+
+Timestamps are naive UTC (see ``lms.timeutil``).
+"""
+import secrets
+
+from flask_login import UserMixin
+from peewee import (
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    JSONField,
+    Model,
+    TextField,
+)
+
+from .timeutil import utcnow
+
+db = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+# --- Units and people -------------------------------------------------------
+
+
+class Region(BaseModel):
+    """A grouping of units for the dashboard (e.g. Niederrhein)."""
+
+    name = CharField(unique=True)
+
+
+class Unit(BaseModel):
+    """An Unterbezirk (UB) or Kreisverband (KV)."""
+
+    KINDS = ("UB", "KV")
+
+    name = CharField(unique=True)
+    kind = CharField(max_length=2, default="UB")
+    region = ForeignKeyField(Region, backref="units")
+    area_type = CharField(default="")  # e.g. "Kreis", "kreisfreie Stadt"
+    administrative_district = CharField(default="")  # Regierungsbezirk
+    is_active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def display_name(self):
+        return f"{self.kind} {self.name}"
+
+
+def new_login_token():
+    return secrets.token_hex(16)
+
+
+class User(UserMixin, BaseModel):
+    email = CharField(unique=True)  # always stored lower-cased
+    name = CharField()
+    password_hash = CharField()
+    # Part of the session id: rotating it logs the user out everywhere,
+    # remember-me cookies included (done on password change).
+    login_token = CharField(default=new_login_token)
+    is_trainer = BooleanField(default=False)
+    is_executive = BooleanField(default=False)
+    is_admin = BooleanField(default=False)
+    email_verified_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+    def get_id(self):
+        return f"{self.id}:{self.login_token}"
+
+    @property
+    def is_verified(self):
+        return self.email_verified_at is not None
+
+    def current_membership(self):
+        """The user's current function in a unit, or None."""
+        return (
+            Membership.select(Membership, Unit)
+            .join(Unit)
+            .where((Membership.user == self) & Membership.ended_at.is_null())
+            .order_by(Membership.started_at.desc())
+            .first()
+        )
+
+
+class Membership(BaseModel):
+    """A person's function in a unit over a span of time.
+
+    A row is never edited away: leaving office sets ``ended_at``, moving to
+    another unit ends one row and starts another, so the coverage of any
+    past date can be reconstructed.
+    """
+
+    FUNCTIONS = {
+        "officer": "Mitgliederbeauftragte*r",
+        "team": "Team Mitgliederbetreuung",
+        "board": "Vorstand",
+        "other": "Andere Funktion / interessiert",
+    }
+
+    user = ForeignKeyField(User, backref="memberships")
+    unit = ForeignKeyField(Unit, backref="memberships")
+    function = CharField(max_length=16)
+    started_at = DateTimeField(default=utcnow)
+    ended_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("unit", "ended_at"), False), (("user", "ended_at"), False))
+
+    @property
+    def function_label(self):
+        return self.FUNCTIONS.get(self.function, self.function)
+
+
+# --- Content ----------------------------------------------------------------
+
+
+class Course(BaseModel):
+    slug = CharField(unique=True)
+    title = CharField()
+    version = CharField()
+    summary = TextField(default="")
+    certificate_valid_months = IntegerField(default=24)
+    # {"lessons": "all"|"none", "module_quizzes": "passed"|"none", "final_quiz": "passed"|"none"}
+    completion = JSONField(default=dict)
+    guide_summary_title = CharField(default="")
+    guide_summary_html = TextField(default="")
+    content_hash = CharField(default="")
+    loaded_at = DateTimeField(default=utcnow)
+    is_retired = BooleanField(default=False)
+
+
+class Module(BaseModel):
+    course = ForeignKeyField(Course, backref="modules")
+    slug = CharField()
+    position = IntegerField()
+    title = CharField()
+    summary = TextField(default="")
+    is_retired = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("course", "slug"), True),)
+
+
+class Lesson(BaseModel):
+    module = ForeignKeyField(Module, backref="lessons")
+    slug = CharField()
+    position = IntegerField()
+    title = CharField()
+    minutes = IntegerField()
+    goals = JSONField(default=list)
+    body_markdown = TextField()
+    body_html = TextField()  # rendered and sanitised once per revision
+    content_hash = CharField()
+    is_retired = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("module", "slug"), True),)
+
+
+class Handout(BaseModel):
+    """A practical template (Vorlage): a script, form or plan.
+
+    Written in ``course/<course>/templates/``; shown as its own page, printed
+    in the appendix of the guide and downloadable as PDF.
+    """
+
+    course = ForeignKeyField(Course, backref="handouts")
+    module = ForeignKeyField(Module, null=True, backref="handouts")
+    slug = CharField()
+    position = IntegerField()
+    title = CharField()
+    summary = TextField(default="")
+    body_markdown = TextField()
+    body_html = TextField()
+    content_hash = CharField()
+    is_retired = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("course", "slug"), True),)
+
+
+class Quiz(BaseModel):
+    """A module quiz or a final test. ``questions`` holds the validated
+    definitions (see ``lms.quiz.question_types``) with rendered prompts."""
+
+    course = ForeignKeyField(Course, backref="quizzes")
+    module = ForeignKeyField(Module, null=True, backref="quizzes")
+    slug = CharField()
+    title = CharField()
+    is_final = BooleanField(default=False)
+    pass_mark = IntegerField(default=70)  # percent
+    shuffle_questions = BooleanField(default=True)
+    shuffle_choices = BooleanField(default=True)
+    max_attempts = IntegerField(default=0)  # 0 = unlimited
+    cooldown_minutes = IntegerField(default=0)
+    questions = JSONField(default=list)
+    content_hash = CharField()
+    is_retired = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("course", "slug"), True),)
+
+
+# --- Learning records -------------------------------------------------------
+
+
+class LessonProgress(BaseModel):
+    user = ForeignKeyField(User, backref="lesson_progress")
+    lesson = ForeignKeyField(Lesson, backref="progress")
+    first_seen_at = DateTimeField(default=utcnow)
+    completed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "lesson"), True),)
+
+
+class QuizAttempt(BaseModel):
+    """One attempt at a quiz. Created when the learner starts; the questions
+    are snapshotted in the order shown, so the review shows exactly what the
+    learner saw even after the quiz is edited. Submitted at most once."""
+
+    user = ForeignKeyField(User, backref="quiz_attempts")
+    quiz = ForeignKeyField(Quiz, backref="attempts")
+    token = CharField(unique=True)  # used in URLs; not guessable
+    started_at = DateTimeField(default=utcnow)
+    submitted_at = DateTimeField(null=True)
+    questions = JSONField()  # presented questions, in order
+    responses = JSONField(null=True)
+    score = IntegerField(null=True)  # questions answered correctly
+    max_score = IntegerField()
+    passed = BooleanField(null=True)
+
+    class Meta:
+        indexes = ((("user", "quiz", "submitted_at"), False),)
+
+    @property
+    def percent(self):
+        if self.score is None or not self.max_score:
+            return 0
+        return round(100 * self.score / self.max_score)
+
+
+class AttemptAnswer(BaseModel):
+    """One graded answer of a submitted attempt, kept for item statistics."""
+
+    attempt = ForeignKeyField(QuizAttempt, backref="answers")
+    question_key = CharField()
+    is_correct = BooleanField()
+    response = JSONField(null=True)
+
+
+class Certificate(BaseModel):
+    """A certificate of completion. Name, unit, course title and version are
+    snapshotted at issue time: the certificate says what was true then."""
+
+    user = ForeignKeyField(User, null=True, backref="certificates")
+    course = ForeignKeyField(Course, backref="certificates")
+    code = CharField(unique=True)
+    issued_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    revoked_reason = TextField(default="")
+    holder_name = CharField()
+    unit_name = CharField(default="")
+    course_title = CharField()
+    course_version = CharField()
+
+    class Meta:
+        indexes = ((("user", "course"), False),)
+
+    def status(self, now=None):
+        """'revoked', 'expired' or 'valid'."""
+        now = now or utcnow()
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "valid"
+
+
+ALL_MODELS = [
+    Region,
+    Unit,
+    User,
+    Membership,
+    Course,
+    Module,
+    Lesson,
+    Handout,
+    Quiz,
+    LessonProgress,
+    QuizAttempt,
+    AttemptAnswer,
+    Certificate,
+]

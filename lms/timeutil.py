@@ -1,0 +1,38 @@
+"""Time helpers. The database stores naive UTC; people read Europe/Berlin."""
+import calendar
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+
+def utcnow():
+    """The current time as naive UTC, the form every timestamp is stored in."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def add_months(moment, months):
+    """``moment`` plus whole calendar months, clamping to the month's last day
+    (31 January + 1 month = 28/29 February)."""
+    month_index = moment.month - 1 + months
+    year = moment.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def to_local(moment, tz_name="Europe/Berlin"):
+    """A stored naive-UTC timestamp as an aware local one."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz_name))
+
+
+def format_date(moment, tz_name="Europe/Berlin"):
+    """German date, e.g. 05.03.2026."""
+    local = to_local(moment, tz_name)
+    return local.strftime("%d.%m.%Y") if local else ""
+
+
+def format_datetime(moment, tz_name="Europe/Berlin"):
+    """German date and time, e.g. 05.03.2026, 14:30 Uhr."""
+    local = to_local(moment, tz_name)
+    return local.strftime("%d.%m.%Y, %H:%M Uhr") if local else ""
