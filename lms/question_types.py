@@ -1,0 +1,294 @@
+"""Quiz question types: one class each, registered in ``QUESTION_TYPES``.
+
+A type knows how to
+- validate its YAML definition (``parse``), reporting errors with lines,
+- present itself for one attempt (``present``: a snapshot with the choice
+  order of that attempt, stored on the attempt),
+- read a learner's answer from the submitted form (``read_response``),
+- grade that answer (``grade``),
+and which template renders it (``template``). Adding a type means adding one
+class here and one template in ``templates/quiz/questions/``.
+"""
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .content.rendering import render_inline_markdown, render_markdown
+
+MAX_TEXT_ANSWER = 500
+
+
+@dataclass
+class Grading:
+    correct: bool
+    feedback_html: list = field(default_factory=list)
+
+
+class QuestionType:
+    name = ""
+    label = ""
+    common_keys = {"id", "type", "prompt", "explanation"}
+    extra_keys = set()
+
+    @property
+    def template(self):
+        return f"quiz/questions/{self.name}.html"
+
+    # -- definition ----------------------------------------------------------
+
+    def parse(self, fields):
+        """Validate a question's fields; return the stored definition."""
+        fields.unknown_keys(self.common_keys | self.extra_keys)
+        prompt = fields.text("prompt")
+        explanation = fields.text("explanation", required=False)
+        definition = {
+            "id": fields.mapping.get("id"),
+            "type": self.name,
+            "prompt": prompt or "",
+            "prompt_html": render_markdown(prompt or ""),
+            "explanation": explanation or "",
+            "explanation_html": render_markdown(explanation) if explanation else "",
+        }
+        definition.update(self.parse_specific(fields))
+        return definition
+
+    def parse_specific(self, fields):
+        return {}
+
+    # -- attempts --------------------------------------------------------------
+
+    def present(self, definition, rng, shuffle_choices):
+        """A snapshot of the question as one attempt shows it."""
+        return {
+            "id": definition["id"],
+            "type": self.name,
+            "prompt_html": definition["prompt_html"],
+            "explanation_html": definition["explanation_html"],
+        }
+
+    def read_response(self, presented, form):
+        """(response, error message or None) from the submitted form."""
+        raise NotImplementedError
+
+    def grade(self, presented, response):
+        raise NotImplementedError
+
+    @staticmethod
+    def field_name(presented):
+        return f"q-{presented['id']}"
+
+
+class _ChoiceQuestion(QuestionType):
+    extra_keys = {"choices"}
+    needs_exactly_one = False
+
+    def parse_specific(self, fields):
+        choices = []
+        for choice in fields.mapping_list("choices"):
+            choice.unknown_keys({"text", "correct", "feedback"})
+            text = choice.text("text")
+            feedback = choice.text("feedback", required=False)
+            choices.append({
+                "text": text or "",
+                "html": render_inline_markdown(text or ""),
+                "correct": choice.boolean("correct"),
+                "feedback": feedback or "",
+                "feedback_html": render_inline_markdown(feedback) if feedback else "",
+            })
+        if fields.has("choices"):
+            correct = sum(1 for c in choices if c["correct"])
+            if len(choices) < 2:
+                fields.error("Eine Auswahlfrage braucht mindestens zwei Antworten.", "choices")
+            if self.needs_exactly_one and correct != 1:
+                fields.error(
+                    f"Eine Single-Choice-Frage braucht genau eine richtige Antwort, hat aber {correct}.", "choices"
+                )
+            elif not self.needs_exactly_one and correct < 1:
+                fields.error("Eine Multiple-Choice-Frage braucht mindestens eine richtige Antwort.", "choices")
+            texts = [c["text"] for c in choices]
+            if len(set(texts)) != len(texts):
+                fields.error("Zwei Antworten haben denselben Text.", "choices")
+        return {"choices": choices}
+
+    def present(self, definition, rng, shuffle_choices):
+        snapshot = super().present(definition, rng, shuffle_choices)
+        choices = [
+            {"key": index, "html": c["html"], "correct": c["correct"], "feedback_html": c["feedback_html"]}
+            for index, c in enumerate(definition["choices"])
+        ]
+        if shuffle_choices:
+            rng.shuffle(choices)
+        snapshot["choices"] = choices
+        return snapshot
+
+    def _chosen_keys(self, presented, form):
+        valid = {str(c["key"]): c["key"] for c in presented["choices"]}
+        return sorted({valid[v] for v in form.getlist(self.field_name(presented)) if v in valid})
+
+    def grade(self, presented, response):
+        chosen = set(response or [])
+        correct = {c["key"] for c in presented["choices"] if c["correct"]}
+        feedback = [c["feedback_html"] for c in presented["choices"] if c["key"] in chosen and c["feedback_html"]]
+        return Grading(correct=chosen == correct, feedback_html=feedback)
+
+
+class SingleChoice(_ChoiceQuestion):
+    name = "single_choice"
+    label = "Eine Antwort ist richtig"
+    needs_exactly_one = True
+
+    def read_response(self, presented, form):
+        chosen = self._chosen_keys(presented, form)
+        if len(chosen) != 1:
+            return None, "Bitte wähle eine Antwort."
+        return chosen, None
+
+
+class MultipleChoice(_ChoiceQuestion):
+    name = "multiple_choice"
+    label = "Mehrere Antworten können richtig sein"
+
+    def read_response(self, presented, form):
+        chosen = self._chosen_keys(presented, form)
+        if not chosen:
+            return None, "Bitte wähle mindestens eine Antwort."
+        return chosen, None
+
+
+class TrueFalse(QuestionType):
+    name = "true_false"
+    label = "Wahr oder falsch?"
+    extra_keys = {"answer", "feedback_true", "feedback_false"}
+
+    def parse_specific(self, fields):
+        answer = fields.boolean("answer", required=True)
+        result = {"answer": answer}
+        for key in ("feedback_true", "feedback_false"):
+            text = fields.text(key, required=False)
+            result[key + "_html"] = render_inline_markdown(text) if text else ""
+            result[key] = text or ""
+        return result
+
+    def present(self, definition, rng, shuffle_choices):
+        snapshot = super().present(definition, rng, shuffle_choices)
+        # Wahr before Falsch, always: shuffling two options only confuses.
+        snapshot["choices"] = [
+            {"key": "true", "html": "Wahr", "correct": definition["answer"] is True,
+             "feedback_html": definition["feedback_true_html"]},
+            {"key": "false", "html": "Falsch", "correct": definition["answer"] is False,
+             "feedback_html": definition["feedback_false_html"]},
+        ]
+        return snapshot
+
+    def read_response(self, presented, form):
+        value = form.get(self.field_name(presented))
+        if value not in {"true", "false"}:
+            return None, "Bitte wähle „Wahr“ oder „Falsch“."
+        return value, None
+
+    def grade(self, presented, response):
+        choice = next((c for c in presented["choices"] if c["key"] == response), None)
+        if choice is None:
+            return Grading(False)
+        return Grading(choice["correct"], [choice["feedback_html"]] if choice["feedback_html"] else [])
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def normalize_text_answer(text):
+    """Compare typed answers leniently: case, surrounding punctuation,
+    repeated spaces, umlaut spellings (ä = ae) and ß = ss don't matter."""
+    text = unicodedata.normalize("NFKC", text or "").casefold().translate(_UMLAUTS)
+    text = re.sub(r"[\s\u00a0]+", " ", text)
+    return text.strip(" .,;:!?\"'„“”‚‘’«»()-")
+
+
+class ShortText(QuestionType):
+    name = "short_text"
+    label = "Kurze Textantwort"
+    extra_keys = {"accepted", "feedback_correct", "feedback_wrong"}
+
+    def parse_specific(self, fields):
+        accepted = fields.text_list("accepted")
+        normalized = [normalize_text_answer(a) for a in accepted]
+        for index, value in enumerate(normalized):
+            if not value:
+                fields.error("Eine akzeptierte Antwort besteht nur aus Satzzeichen.", line=fields.item_line("accepted", index))
+        result = {"accepted": accepted, "accepted_normalized": sorted(set(filter(None, normalized)))}
+        for key in ("feedback_correct", "feedback_wrong"):
+            text = fields.text(key, required=False)
+            result[key] = text or ""
+            result[key + "_html"] = render_inline_markdown(text) if text else ""
+        return result
+
+    def present(self, definition, rng, shuffle_choices):
+        snapshot = super().present(definition, rng, shuffle_choices)
+        snapshot.update(
+            accepted=definition["accepted"],
+            accepted_normalized=definition["accepted_normalized"],
+            feedback_correct_html=definition["feedback_correct_html"],
+            feedback_wrong_html=definition["feedback_wrong_html"],
+        )
+        return snapshot
+
+    def read_response(self, presented, form):
+        value = (form.get(self.field_name(presented)) or "").strip()
+        if not value:
+            return None, "Bitte gib eine Antwort ein."
+        if len(value) > MAX_TEXT_ANSWER:
+            return None, f"Die Antwort ist zu lang (höchstens {MAX_TEXT_ANSWER} Zeichen)."
+        return value, None
+
+    def grade(self, presented, response):
+        correct = normalize_text_answer(response) in presented["accepted_normalized"]
+        html = presented["feedback_correct_html"] if correct else presented["feedback_wrong_html"]
+        return Grading(correct, [html] if html else [])
+
+
+class Ordering(QuestionType):
+    name = "ordering"
+    label = "Reihenfolge"
+    extra_keys = {"items"}
+
+    def parse_specific(self, fields):
+        items = fields.text_list("items", min_items=2)
+        if len(set(items)) != len(items):
+            fields.error("Zwei Einträge in 'items' sind gleich: die richtige Reihenfolge wäre nicht eindeutig.", "items")
+        return {"items": [{"text": text, "html": render_inline_markdown(text)} for text in items]}
+
+    def present(self, definition, rng, shuffle_choices):
+        snapshot = super().present(definition, rng, shuffle_choices)
+        items = [{"key": index, "html": item["html"]} for index, item in enumerate(definition["items"])]
+        shown = list(items)
+        # Always shuffle (an ordering task shown in order answers itself),
+        # and never show the correct order.
+        for _ in range(10):
+            rng.shuffle(shown)
+            if [i["key"] for i in shown] != list(range(len(items))):
+                break
+        snapshot["items"] = shown
+        snapshot["correct_order"] = [i["key"] for i in items]
+        snapshot["correct_html"] = [i["html"] for i in items]
+        return snapshot
+
+    def item_field_name(self, presented, key):
+        return f"{self.field_name(presented)}-{key}"
+
+    def read_response(self, presented, form):
+        count = len(presented["items"])
+        positions = {}
+        for item in presented["items"]:
+            raw = form.get(self.item_field_name(presented, item["key"]), "")
+            if not raw.isdigit() or not 1 <= int(raw) <= count:
+                return None, "Bitte gib jedem Eintrag eine Position."
+            positions[item["key"]] = int(raw)
+        if len(set(positions.values())) != count:
+            return None, "Jede Position darf nur einmal vorkommen."
+        return [key for key, _ in sorted(positions.items(), key=lambda kv: kv[1])], None
+
+    def grade(self, presented, response):
+        return Grading(list(response or []) == presented["correct_order"])
+
+
+QUESTION_TYPES = {cls.name: cls() for cls in (SingleChoice, MultipleChoice, TrueFalse, ShortText, Ordering)}
