@@ -1,0 +1,120 @@
+"""Command-line tasks: ``flask --app wsgi lms <command>``."""
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from . import accounts
+from .content.loader import load_content
+from .content.source import ContentErrors
+from .database import migrate as run_migrations
+from .database import pending_migrations, write_migration
+from .models import Unit
+from .units import UnitImportError, import_units
+
+
+@click.group("lms", help="Verwaltung der Lernplattform.")
+def lms_cli():
+    pass
+
+
+def build_url(endpoint, **values):
+    """URLs for content links, built without a request."""
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    return adapter.build(endpoint, values)
+
+
+@lms_cli.command("migrate", help="Datenbankschema anlegen bzw. auf den neuesten Stand bringen.")
+@with_appcontext
+def migrate_command():
+    applied = run_migrations()
+    if applied:
+        click.echo(f"Migrationen ausgeführt: {', '.join(applied)}")
+    else:
+        click.echo("Datenbankschema ist aktuell.")
+
+
+@lms_cli.command("make-migration", help="Migrationsdatei aus den Unterschieden zwischen Modellen und Datenbank schreiben.")
+@click.argument("name")
+@with_appcontext
+def make_migration_command(name):
+    if pending_migrations():
+        raise click.ClickException("Erst 'flask lms migrate' ausführen: es gibt noch offene Migrationen.")
+    path = write_migration(name)
+    click.echo(f"Geschrieben: {path}" if path else "Keine Unterschiede: nichts zu tun.")
+
+
+@lms_cli.command("import-units", help="Gliederungen (UB/KV) aus einer CSV-Datei hinzufügen und aktualisieren.")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_units_command(csv_file):
+    _import_units(csv_file)
+
+
+def _import_units(csv_file, list_new=True):
+    try:
+        text = csv_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{csv_file}: die Datei ist nicht UTF-8-kodiert.")
+    try:
+        report = import_units(text)
+    except UnitImportError as error:
+        raise click.ClickException(f"{csv_file}: nichts importiert.\n{error}")
+    for line in report.lines(list_new):
+        click.echo(line)
+
+
+@lms_cli.command("load-content", help="Kursinhalte aus course/ und quizzes/ prüfen und laden.")
+@click.option("--check", is_flag=True, help="Nur prüfen, nichts schreiben.")
+@with_appcontext
+def load_content_command(check):
+    _load_content(check)
+
+
+def _load_content(check=False):
+    config = current_app.config
+    try:
+        courses, report = load_content(config["COURSE_DIR"], config["QUIZ_DIR"], build_url, check_only=check)
+    except ContentErrors as errors:
+        for error in errors.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException(f"{len(errors.errors)} Fehler in den Inhalten; nichts wurde geändert.")
+    names = ", ".join(f"{c.slug} (Version {c.version})" for c in courses)
+    if check:
+        click.echo(f"Inhalte in Ordnung: {names}")
+        return
+    click.echo(f"Inhalte geladen: {names}")
+    for line in report.lines():
+        click.echo(f"  {line}")
+
+
+@lms_cli.command("create-admin", help="Ein Admin-Konto anlegen (oder ein bestehendes Konto zum Admin machen).")
+@click.option("--email", prompt="E-Mail")
+@click.option("--name", prompt="Name")
+@click.password_option("--password", prompt="Passwort", confirmation_prompt="Passwort wiederholen")
+@with_appcontext
+def create_admin_command(email, name, password):
+    problem = accounts.password_problem(password, email)
+    if problem:
+        raise click.ClickException(problem)
+    user, created = accounts.create_admin(name, email, password)
+    click.echo(f"Admin angelegt: {user.email}" if created else f"{user.email} ist jetzt Admin.")
+
+
+@lms_cli.command("setup", help="Alles für den Start: Schema, Gliederungen (beim ersten Start), Inhalte, Admin-Link.")
+@with_appcontext
+def setup_command():
+    applied = run_migrations()
+    click.echo(f"Datenbank: {len(applied)} Migration(en) ausgeführt." if applied else "Datenbank ist aktuell.")
+    if not Unit.select().exists():
+        click.echo("Gliederungen werden geladen:")
+        _import_units(Path(current_app.config["UNITS_CSV"]), list_new=False)
+    _load_content()
+    if not accounts.admin_exists():
+        link = f"{current_app.config['BASE_URL']}/setup/{accounts.admin_setup_token()}"
+        click.echo("")
+        click.echo("Es gibt noch kein Admin-Konto. Lege es über diesen einmaligen Link an (24 Stunden gültig):")
+        click.echo(f"  {link}")
+        click.echo("(Oder: flask --app wsgi lms create-admin)")
+        click.echo("")

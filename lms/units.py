@@ -1,0 +1,113 @@
+"""Importing the list of units (UBs and KVs) from CSV.
+
+The file has a header line and the columns ``name, kind, region`` and
+optionally ``area_type, regierungsbezirk`` (see lms/data/units-nrw.csv).
+Units are matched by name: a new name adds a unit, a known name updates its
+kind, region and area. Every row is checked before anything is written;
+one bad row rejects the whole file.
+"""
+import csv
+import io
+from dataclasses import dataclass, field
+
+from .models import Region, Unit, db
+
+REQUIRED_COLUMNS = ("name", "kind", "region")
+OPTIONAL_COLUMNS = ("area_type", "regierungsbezirk")
+MAX_NAME_LENGTH = 120
+
+
+class UnitImportError(Exception):
+    """The file was rejected; ``problems`` lists (line, message)."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("\n".join(f"Zeile {line}: {message}" if line else message for line, message in problems))
+
+
+@dataclass
+class UnitImportReport:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)  # (name, [changed fields])
+    unchanged: int = 0
+
+    def lines(self, list_new=True):
+        result = [f"{len(self.created)} neu, {len(self.updated)} geändert, {self.unchanged} unverändert."]
+        if list_new:
+            result += [f"  neu: {name}" for name in self.created]
+        result += [f"  geändert: {name} ({', '.join(fields)})" for name, fields in self.updated]
+        return result
+
+
+def parse_units_csv(text):
+    """Validate the CSV text; return a list of dicts or raise UnitImportError."""
+    if text.startswith("\ufeff"):  # BOM from spreadsheet exports
+        text = text[1:]
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise UnitImportError([(1, f"Spalte(n) fehlen in der Kopfzeile: {', '.join(missing)} "
+                                   f"(erwartet: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}).")])
+    reader.fieldnames = header
+    rows, problems, seen = [], [], {}
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            problems.append((line, f"Zu viele Spalten ({len(header) + len(row[None])} statt {len(header)})."))
+            continue
+        if any(value is None for value in row.values()):
+            problems.append((line, "Zu wenige Spalten."))
+            continue
+        values = {key: (row.get(key) or "").strip() for key in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
+        if not any(values.values()):
+            continue  # blank line
+        if not values["name"]:
+            problems.append((line, "Der Name fehlt."))
+        elif len(values["name"]) > MAX_NAME_LENGTH:
+            problems.append((line, f"Der Name ist länger als {MAX_NAME_LENGTH} Zeichen."))
+        elif values["name"] in seen:
+            problems.append((line, f"'{values['name']}' steht schon in Zeile {seen[values['name']]}."))
+        else:
+            seen[values["name"]] = line
+        if values["kind"] not in Unit.KINDS:
+            problems.append((line, f"Art muss UB oder KV sein, nicht '{values['kind']}'."))
+        if not values["region"]:
+            problems.append((line, "Die Region fehlt."))
+        rows.append(values)
+    if problems:
+        raise UnitImportError(problems)
+    if not rows:
+        raise UnitImportError([(None, "Die Datei enthält keine Einheiten.")])
+    return rows
+
+
+def import_units(text):
+    """Add and update units from CSV text in one transaction; return a report."""
+    rows = parse_units_csv(text)
+    report = UnitImportReport()
+    with db.atomic():
+        regions = {r.name: r for r in Region.select()}
+        units = {u.name: u for u in Unit.select()}
+        for row in rows:
+            region = regions.get(row["region"])
+            if region is None:
+                region = regions[row["region"]] = Region.create(name=row["region"])
+            values = {"kind": row["kind"], "region_id": region.id, "area_type": row["area_type"],
+                      "administrative_district": row["regierungsbezirk"]}
+            unit = units.get(row["name"])
+            if unit is None:
+                Unit.create(name=row["name"], **values)
+                report.created.append(row["name"])
+                continue
+            changed = [key.removesuffix("_id") for key, value in values.items() if getattr(unit, key) != value]
+            if changed:
+                Unit.update(**values).where(Unit.id == unit.id).execute()
+                report.updated.append((row["name"], changed))
+            else:
+                report.unchanged += 1
+    return report
