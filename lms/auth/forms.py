@@ -1,0 +1,78 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from ..accounts import MIN_PASSWORD_LENGTH, password_problem
+from ..models import Membership, Region, Unit
+
+EMAIL_VALIDATORS = [
+    DataRequired("Bitte gib deine E-Mail-Adresse an."),
+    Email("Bitte gib eine gültige E-Mail-Adresse an."),
+    Length(max=254, message="Die E-Mail-Adresse ist zu lang."),
+]
+NO_UNIT = 0
+
+
+FUNCTION_CHOICES = [SelectChoice(value, label) for value, label in Membership.FUNCTIONS.items()]
+
+
+def unit_choices():
+    """Units grouped by region, for a <select> with optgroups."""
+    choices = [SelectChoice(NO_UNIT, "Keine Gliederung (z. B. Landesvorstand)", optgroup="Ohne Gliederung")]
+    query = (Unit.select(Unit, Region).join(Region)
+             .where(Unit.is_active).order_by(Region.name, Unit.name))
+    choices += [SelectChoice(unit.id, unit.display_name, optgroup=unit.region.name) for unit in query]
+    return choices
+
+
+class _NewPasswordMixin:
+    def validate_password(self, field):
+        email = getattr(self, "email", None)
+        problem = password_problem(field.data or "", email.data if email else "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class RegisterForm(_NewPasswordMixin, FlaskForm):
+    name = StringField("Vor- und Nachname", validators=[
+        DataRequired("Bitte gib deinen Namen an."), Length(max=100, message="Der Name ist zu lang.")])
+    email = EmailField("E-Mail-Adresse", validators=EMAIL_VALIDATORS)
+    password = PasswordField("Passwort", validators=[DataRequired("Bitte wähle ein Passwort.")],
+                             description=f"Mindestens {MIN_PASSWORD_LENGTH} Zeichen, gern mehrere Wörter.")
+    password_confirm = PasswordField("Passwort wiederholen", validators=[
+        DataRequired("Bitte wiederhole das Passwort."), EqualTo("password", "Die Passwörter stimmen nicht überein.")])
+    unit = SelectField("Dein Unterbezirk / Kreisverband", coerce=int)
+    function = SelectField("Deine Funktion dort", choices=FUNCTION_CHOICES, default="officer")
+    submit = SubmitField("Konto anlegen")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-Mail-Adresse", validators=EMAIL_VALIDATORS)
+    password = PasswordField("Passwort", validators=[DataRequired("Bitte gib dein Passwort ein.")])
+    remember = BooleanField("Angemeldet bleiben (30 Tage)")
+    submit = SubmitField("Anmelden")
+
+
+class EmailOnlyForm(FlaskForm):
+    email = EmailField("E-Mail-Adresse", validators=EMAIL_VALIDATORS)
+    submit = SubmitField("Link schicken")
+
+
+class ResetPasswordForm(_NewPasswordMixin, FlaskForm):
+    password = PasswordField("Neues Passwort", validators=[DataRequired("Bitte wähle ein Passwort.")],
+                             description=f"Mindestens {MIN_PASSWORD_LENGTH} Zeichen.")
+    password_confirm = PasswordField("Neues Passwort wiederholen", validators=[
+        DataRequired("Bitte wiederhole das Passwort."), EqualTo("password", "Die Passwörter stimmen nicht überein.")])
+    submit = SubmitField("Passwort speichern")
+
+
+class AdminSetupForm(_NewPasswordMixin, FlaskForm):
+    name = StringField("Vor- und Nachname", validators=[DataRequired("Bitte gib deinen Namen an."), Length(max=100)])
+    email = EmailField("E-Mail-Adresse", validators=EMAIL_VALIDATORS)
+    password = PasswordField("Passwort", validators=[DataRequired("Bitte wähle ein Passwort.")],
+                             description=f"Mindestens {MIN_PASSWORD_LENGTH} Zeichen.")
+    password_confirm = PasswordField("Passwort wiederholen", validators=[
+        DataRequired("Bitte wiederhole das Passwort."), EqualTo("password", "Die Passwörter stimmen nicht überein.")])
+    submit = SubmitField("Admin-Konto anlegen")
+

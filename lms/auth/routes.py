@@ -1,0 +1,157 @@
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import accounts
+from ..mail import send_mail
+from . import bp
+from .forms import NO_UNIT, AdminSetupForm, EmailOnlyForm, LoginForm, RegisterForm, ResetPasswordForm, unit_choices
+
+CHECK_MAIL = ("Wir haben dir eine E-Mail an {email} geschickt. Bitte klicke auf den Link darin, "
+              "um deine Adresse zu bestätigen. Schau auch im Spam-Ordner nach.")
+
+
+def safe_next_url(target):
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _external_url(endpoint, **values):
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+def send_verification_mail(user):
+    link = _external_url("auth.verify_email", token=accounts.email_verification_token(user))
+    return send_mail(user.email, "Bitte bestätige deine E-Mail-Adresse", "verify_email", user=user, link=link)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("learn.index"))
+    form = RegisterForm()
+    form.unit.choices = unit_choices()
+    if request.method == "GET" and request.args.get("unit", "").isdigit():
+        form.unit.data = int(request.args["unit"])
+    if form.validate_on_submit():
+        unit_id = form.unit.data if form.unit.data != NO_UNIT else None
+        user = accounts.register_user(form.name.data, form.email.data, form.password.data,
+                                      unit_id=unit_id, function=form.function.data)
+        if user is None:
+            # The address has an account already. Answer exactly as for a new
+            # one, and tell the owner by mail instead of the visitor here.
+            existing = accounts.find_user_by_email(form.email.data)
+            send_mail(existing.email, "Registrierung mit deiner E-Mail-Adresse", "already_registered",
+                      user=existing, login_link=_external_url("auth.login"),
+                      reset_link=_external_url("auth.forgot_password"))
+        elif not send_verification_mail(user):
+            flash("Dein Konto ist angelegt, aber die E-Mail konnte gerade nicht verschickt werden. "
+                  "Fordere den Bestätigungslink bitte später erneut an.", "warning")
+            return redirect(url_for("auth.resend_verification"))
+        flash(CHECK_MAIL.format(email=accounts.normalize_email(form.email.data)), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/verify-email/<token>")
+def verify_email(token):
+    user = accounts.verify_email(token)
+    if user is None:
+        flash("Der Bestätigungslink ist ungültig oder abgelaufen. Fordere einfach einen neuen an.", "error")
+        return redirect(url_for("auth.resend_verification"))
+    flash("Danke! Deine E-Mail-Adresse ist bestätigt. Du kannst dich jetzt anmelden.", "success")
+    return redirect(url_for("learn.index") if current_user.is_authenticated else url_for("auth.login"))
+
+
+@bp.route("/resend-verification", methods=["GET", "POST"])
+def resend_verification():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        user = accounts.find_user_by_email(form.email.data)
+        if user is not None and not user.is_verified:
+            send_verification_mail(user)
+        flash("Wenn zu dieser Adresse ein unbestätigtes Konto gehört, haben wir den Link erneut geschickt.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/resend_verification.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("learn.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash("E-Mail-Adresse oder Passwort ist falsch.", "error")
+        elif not user.is_verified:
+            # Only someone who knows the password gets here, so this reveals nothing.
+            send_verification_mail(user)
+            flash("Bitte bestätige zuerst deine E-Mail-Adresse. Wir haben dir den Link noch einmal geschickt.",
+                  "warning")
+        else:
+            login_user(user, remember=form.remember.data)
+            accounts.record_login(user)
+            return redirect(safe_next_url(request.args.get("next")) or url_for("learn.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash("Du bist abgemeldet.", "info")
+    return redirect(url_for("learn.index"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        user = accounts.find_user_by_email(form.email.data)
+        if user is not None:
+            link = _external_url("auth.reset_password", token=accounts.password_reset_token(user))
+            send_mail(user.email, "Passwort zurücksetzen", "reset_password", user=user, link=link)
+        flash("Wenn zu dieser Adresse ein Konto gehört, haben wir dir einen Link zum Zurücksetzen geschickt. "
+              "Er ist zwei Stunden gültig.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    user = accounts.user_for_reset_token(token)
+    if user is None:
+        flash("Der Link ist ungültig, abgelaufen oder wurde schon benutzt. Fordere einfach einen neuen an.", "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        accounts.set_password(user, form.password.data)
+        logout_user()
+        flash("Dein Passwort ist geändert. Melde dich mit dem neuen Passwort an.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/setup/<token>", methods=["GET", "POST"])
+def setup_admin(token):
+    if not accounts.admin_setup_token_valid(token):
+        abort(404)
+    form = AdminSetupForm()
+    if form.validate_on_submit():
+        existing = accounts.find_user_by_email(form.email.data)
+        if existing is not None and accounts.authenticate(form.email.data, form.password.data) is None:
+            # Making an existing account admin needs that account's password.
+            form.password.errors.append("Zu dieser Adresse gibt es schon ein Konto. Gib dessen Passwort ein.")
+        else:
+            user, _ = accounts.create_admin(form.name.data, form.email.data, form.password.data)
+            login_user(user)
+            flash("Dein Admin-Konto ist angelegt. Willkommen!", "success")
+            return redirect(url_for("learn.index"))
+    return render_template("auth/setup_admin.html", form=form)

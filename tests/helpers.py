@@ -1,0 +1,110 @@
+"""Test helpers that make each test read like a story."""
+import re
+import socket
+import threading
+from email import message_from_bytes
+from email.policy import default as default_policy
+
+from aiosmtpd.controller import Controller
+
+from lms.accounts import hash_password
+from lms.models import Membership, Unit, User
+from lms.timeutil import utcnow
+
+PASSWORD = "richtig-gutes-passwort"
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+LINK = re.compile(r"https?://\S+")
+
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashing is slow on purpose: do it once
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class MailSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self):
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.messages = []
+        self._lock = threading.Lock()
+        self._controller = Controller(self, hostname=self.host, port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=default_policy)
+        with self._lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def start(self):
+        self._controller.start()
+
+    def stop(self):
+        self._controller.stop()
+
+    def clear(self):
+        with self._lock:
+            self.messages.clear()
+
+    def to(self, address):
+        with self._lock:
+            return [m for m in self.messages if m["To"] == address]
+
+    def last_link_to(self, address):
+        """The first link in the newest mail to ``address``."""
+        messages = self.to(address)
+        assert messages, f"no mail to {address}"
+        body = messages[-1].get_content()
+        match = LINK.search(body)
+        assert match, f"no link in mail: {body}"
+        return match.group(0).replace("http://localhost", "")
+
+
+def make_user(email, name="Test Person", unit_name=None, function="officer", verified=True,
+              password_hash=_PASSWORD_HASH, **roles):
+    user = User.create(email=email, name=name, password_hash=password_hash,
+                       email_verified_at=utcnow() if verified else None, **roles)
+    if unit_name:
+        Membership.create(user=user, unit=Unit.get(Unit.name == unit_name), function=function)
+    return user
+
+
+class Browser:
+    """The Flask test client plus form handling: every POST carries the CSRF
+    token from the page, as a real browser's would."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def csrf_token(self, page="/"):
+        html = self.client.get(page).get_data(as_text=True)
+        match = CSRF_INPUT.search(html)
+        if match is None:
+            html = self.client.get("/login").get_data(as_text=True)
+            match = CSRF_INPUT.search(html)
+        assert match, f"no CSRF token on {page}"
+        return match.group(1)
+
+    def submit(self, url, data=None, page=None, follow_redirects=False):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token(page or url))
+        return self.client.post(url, data=data, follow_redirects=follow_redirects)
+
+    def login(self, email, password=PASSWORD, remember=False):
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        response = self.submit("/login", data)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def text(self, url):
+        response = self.client.get(url)
+        return response.status_code, response.get_data(as_text=True)
