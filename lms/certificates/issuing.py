@@ -1,0 +1,74 @@
+"""Issuing certificates and looking them up by code."""
+import re
+import secrets
+
+from peewee import IntegrityError
+
+from ..database import lock_rows
+from ..models import Certificate, User, db
+from ..progress import course_outline
+from ..timeutil import add_months, utcnow
+
+# No 0/O, 1/I/L: codes are read off paper and typed in by hand.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_GROUPS, CODE_GROUP_LENGTH = 3, 4  # 31^12, about 2^59 codes
+
+
+def generate_code():
+    """A random, human-readable code like 'K7QX-M2PD-9WTA' (not sequential,
+    not guessable: drawn from the OS's cryptographic random source)."""
+    groups = ("".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUP_LENGTH)) for _ in range(CODE_GROUPS))
+    return "-".join(groups)
+
+
+def normalize_code(text):
+    """What a person typed (lower case, spaces, missing dashes) as a stored code."""
+    compact = re.sub(r"[^A-Za-z0-9]", "", text or "").upper()
+    if len(compact) != CODE_GROUPS * CODE_GROUP_LENGTH:
+        return None
+    return "-".join(compact[i:i + CODE_GROUP_LENGTH] for i in range(0, len(compact), CODE_GROUP_LENGTH))
+
+
+def find_certificate(code):
+    normalized = normalize_code(code)
+    return Certificate.get_or_none(Certificate.code == normalized) if normalized else None
+
+
+def current_certificate(user, course, now=None):
+    """The user's newest valid certificate for the course, or None."""
+    now = now or utcnow()
+    return (Certificate.select()
+            .where((Certificate.user == user) & (Certificate.course == course) & Certificate.revoked_at.is_null()
+                   & (Certificate.expires_at.is_null() | (Certificate.expires_at > now)))
+            .order_by(Certificate.issued_at.desc())
+            .first())
+
+
+def issue_certificate_if_complete(user, course):
+    """Issue a certificate the moment the completion rule is met.
+
+    Returns the new certificate, or None when the course is not complete or
+    the user already holds a valid one. Runs in one transaction that first
+    locks the user's row (on PostgreSQL; SQLite transactions are exclusive
+    anyway), so two requests finishing at once issue one certificate.
+    """
+    with db.atomic():
+        lock_rows(User.select(User.id).where(User.id == user.id)).execute()
+        if current_certificate(user, course) is not None:
+            return None
+        if not course_outline(course, user).is_complete:
+            return None
+        membership = user.current_membership()
+        now = utcnow()
+        for _ in range(5):
+            try:
+                with db.atomic():  # savepoint: a code collision retries, not aborts
+                    return Certificate.create(
+                        user=user, course=course, code=generate_code(), issued_at=now,
+                        expires_at=add_months(now, course.certificate_valid_months),
+                        holder_name=user.name, unit_name=membership.unit.display_name if membership else "",
+                        course_title=course.title, course_version=course.version,
+                    )
+            except IntegrityError:
+                continue
+        raise RuntimeError("Could not generate a unique certificate code")

@@ -1,0 +1,85 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+from flask_login import current_user, login_required
+
+from ..certificates.issuing import issue_certificate_if_complete
+from ..learn.routes import get_course_or_404
+from ..models import Quiz, QuizAttempt
+from ..question_types import QUESTION_TYPES
+from . import bp
+from .attempts import (AttemptNotAllowed, attempt_allowance, grade, open_attempt, read_responses, start_attempt,
+                       submit_attempt, submitted_attempts)
+
+
+def get_quiz_or_404(course, quiz_slug):
+    return Quiz.get_or_none((Quiz.course == course) & (Quiz.slug == quiz_slug) & ~Quiz.is_retired) or abort(404)
+
+
+def get_own_attempt_or_404(token):
+    """The attempt with this token, if it belongs to the current user.
+    Someone else's attempt is answered with 404, as if it did not exist."""
+    attempt = (QuizAttempt.select(QuizAttempt, Quiz).join(Quiz)
+               .where(QuizAttempt.token == token).first())
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+@bp.route("/<course_slug>/<quiz_slug>")
+@login_required
+def overview(course_slug, quiz_slug):
+    course = get_course_or_404(course_slug)
+    quiz = get_quiz_or_404(course, quiz_slug)
+    attempts = list(submitted_attempts(current_user, quiz))
+    return render_template("quiz/overview.html", course=course, quiz=quiz, attempts=attempts,
+                           allowance=attempt_allowance(current_user, quiz),
+                           open_attempt=open_attempt(current_user, quiz),
+                           passed=any(a.passed for a in attempts))
+
+
+@bp.route("/<course_slug>/<quiz_slug>/start", methods=["POST"])
+@login_required
+def start(course_slug, quiz_slug):
+    course = get_course_or_404(course_slug)
+    quiz = get_quiz_or_404(course, quiz_slug)
+    try:
+        attempt = start_attempt(current_user, quiz)
+    except AttemptNotAllowed as error:
+        flash(str(error), "error")
+        return redirect(url_for("quiz.overview", course_slug=course.slug, quiz_slug=quiz.slug))
+    return redirect(url_for("quiz.take", token=attempt.token))
+
+
+@bp.route("/attempt/<token>", methods=["GET", "POST"])
+@login_required
+def take(token):
+    attempt = get_own_attempt_or_404(token)
+    if attempt.submitted_at is not None:
+        return redirect(url_for("quiz.result", token=token))
+    problems, answers = {}, MultiDict()
+    if request.method == "POST":
+        responses, problems = read_responses(attempt, request.form)
+        if not problems:
+            attempt, submitted_now = submit_attempt(attempt, responses)
+            if submitted_now and attempt.passed:
+                certificate = issue_certificate_if_complete(current_user, attempt.quiz.course)
+                if certificate is not None:
+                    flash("Bestanden – und damit hast du den ganzen Kurs abgeschlossen. "
+                          "Dein Zertifikat ist fertig!", "success")
+            return redirect(url_for("quiz.result", token=token))
+        flash("Bitte beantworte alle Fragen. Die markierten Fragen sind noch offen.", "error")
+        answers = request.form
+    return render_template("quiz/take.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course,
+                           question_types=QUESTION_TYPES, problems=problems, answers=answers), 400 if problems else 200
+
+
+@bp.route("/attempt/<token>/result")
+@login_required
+def result(token):
+    attempt = get_own_attempt_or_404(token)
+    if attempt.submitted_at is None:
+        return redirect(url_for("quiz.take", token=token))
+    quiz = attempt.quiz
+    return render_template("quiz/result.html", attempt=attempt, quiz=quiz, course=quiz.course,
+                           results=grade(attempt, attempt.responses or {}), question_types=QUESTION_TYPES,
+                           allowance=attempt_allowance(current_user, quiz))

@@ -1,0 +1,68 @@
+"""The whole journey of an officer, through the web UI, in one test."""
+import io
+
+from pypdf import PdfReader
+
+from lms.models import Certificate, Unit
+
+from .helpers import PASSWORD
+from .quiz_helpers import correct_form, start_quiz
+
+
+def test_officer_registers_learns_passes_and_gets_a_verifiable_certificate(client, mail_sink):
+    koeln = Unit.get(Unit.name == "Köln")
+
+    # Register with unit and function.
+    response = client.submit("/register", {
+        "name": "Jana Müller-Özdemir", "email": "Jana@Example.org", "password": PASSWORD,
+        "password_confirm": PASSWORD, "unit": str(koeln.id), "function": "officer",
+    })
+    assert response.status_code == 302
+
+    # Not verified yet: logging in sends the link again instead.
+    response = client.submit("/login", {"email": "jana@example.org", "password": PASSWORD}, follow_redirects=True)
+    assert "Bitte bestätige zuerst deine E-Mail-Adresse" in response.get_data(as_text=True)
+
+    # Verify through the link that arrived over SMTP, then log in.
+    client.get(mail_sink.last_link_to("jana@example.org"))
+    client.login("jana@example.org")
+
+    # The start page offers to begin the course.
+    status, html = client.text("/")
+    assert "Kurs beginnen" in html
+
+    # Read every lesson and mark it done, module by module; pass each quiz.
+    for lesson_path in ("grundlagen/erste-schritte", "grundlagen/zweiter-schritt"):
+        assert client.get(f"/learn/demo/{lesson_path}").status_code == 200
+        client.submit(f"/learn/demo/{lesson_path}/done", page=f"/learn/demo/{lesson_path}")
+    status, html = client.text("/")
+    assert "Weiter, wo du aufgehört hast" in html
+
+    attempt = start_quiz(client, "demo", "grundlagen")
+    response = client.submit(f"/quiz/attempt/{attempt.token}", correct_form(attempt), follow_redirects=True)
+    assert "Bestanden!" in response.get_data(as_text=True)
+
+    client.get("/learn/demo/praxis/anwenden")
+    client.submit("/learn/demo/praxis/anwenden/done", page="/learn/demo/praxis/anwenden")
+    assert not Certificate.select().exists()  # the praxis quiz is still open
+
+    attempt = start_quiz(client, "demo", "praxis")
+    response = client.submit(f"/quiz/attempt/{attempt.token}", correct_form(attempt), follow_redirects=True)
+    assert "Dein Zertifikat ist fertig" in response.get_data(as_text=True)
+
+    # The certificate: listed, downloadable as PDF, verifiable without login.
+    certificate = Certificate.get()
+    status, html = client.text("/certificates/")
+    assert certificate.code in html
+    pdf = client.get(f"/certificates/{certificate.code}.pdf")
+    assert pdf.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Jana Müller-Özdemir" in text
+    assert "UB Köln" in text
+    assert certificate.code in text
+
+    client.submit("/logout", page="/")
+    status, html = client.text(f"/verify/{certificate.code}")
+    assert status == 200
+    assert "Gültig" in html
+    assert "Jana Müller-Özdemir" in html
