@@ -67,3 +67,16 @@ def test_content_links_are_resolved_by_the_callback():
 
 def test_inline_rendering_drops_the_paragraph():
     assert render_inline_markdown("**fett**") == "<strong>fett</strong>"
+
+
+def test_the_gender_star_stays_a_star_and_never_starts_emphasis():
+    html = render_markdown("Liebe Genoss*innen, jede*r Mitgliederbeauftragte*r ist willkommen.")
+    assert html == "<p>Liebe Genoss*innen, jede*r Mitgliederbeauftragte*r ist willkommen.</p>"
+    assert "<em>" not in render_markdown("ein*e Beauftragte*n")
+
+
+def test_emphasis_still_works_next_to_gender_stars():
+    assert render_markdown("*kursiv* und **fett** für Genoss*innen") == \
+        "<p><em>kursiv</em> und <strong>fett</strong> für Genoss*innen</p>"
+    assert render_markdown("*Genoss*innen*") == "<p><em>Genoss*innen</em></p>"
+    assert "<code>a*b*c</code>" in render_markdown("`a*b*c`")

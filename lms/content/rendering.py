@@ -13,8 +13,9 @@ from urllib.parse import urlparse
 import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter
-from markdown.treeprocessors import Treeprocessor
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6",
@@ -112,6 +113,17 @@ class _ContentLinks(Treeprocessor):
                 return
 
 
+class _GenderStar(InlineProcessor):
+    """A '*' between two letters is the gender star (Genoss*innen, jede*r),
+    never the start or end of emphasis: otherwise two gendered words in one
+    paragraph would turn the text between them italic."""
+
+    PATTERN = r"(?<=[^\W_])\*(?=[^\W_])"
+
+    def handleMatch(self, match, data):
+        return "*", match.start(0), match.end(0)
+
+
 class _ContentLinksExtension(Extension):
     def __init__(self, resolve_link=None, **kwargs):
         self.resolve_link = resolve_link
@@ -119,6 +131,8 @@ class _ContentLinksExtension(Extension):
 
     def extendMarkdown(self, md):
         md.treeprocessors.register(_ContentLinks(md, self.resolve_link), "lms_content_links", 1)
+        # Above emphasis (priority 60), below code spans and escapes.
+        md.inlinePatterns.register(_GenderStar(_GenderStar.PATTERN, md), "lms_gender_star", 65)
 
 
 def render_markdown(text, resolve_link=None):
