@@ -17,8 +17,9 @@ class ConfigurationError(RuntimeError):
 
 
 def create_app(config=None):
-    """Create the app. ``config`` (a mapping) overrides the environment."""
-    instance_path = os.environ.get("LMS_INSTANCE_PATH")
+    """Create the app. ``config`` (a mapping) overrides the environment;
+    its ``INSTANCE_PATH`` (or LMS_INSTANCE_PATH) moves the instance folder."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("LMS_INSTANCE_PATH")
     app = Flask(__name__, instance_path=os.path.abspath(instance_path) if instance_path else None)
     app.config.from_object(Config)
     if config:

@@ -80,6 +80,9 @@ def _load_content(check=False):
         for error in errors.errors:
             click.echo(str(error), err=True)
         raise click.ClickException(f"{len(errors.errors)} Fehler in den Inhalten; nichts wurde geändert.")
+    for course in courses:
+        for warning in course.warnings:
+            click.echo(f"Hinweis: {warning}", err=True)
     names = ", ".join(f"{c.slug} (Version {c.version})" for c in courses)
     if check:
         click.echo(f"Inhalte in Ordnung: {names}")

@@ -41,6 +41,8 @@ class QuestionType:
         fields.unknown_keys(self.common_keys | self.extra_keys)
         prompt = fields.text("prompt")
         explanation = fields.text("explanation", required=False)
+        if not explanation:
+            fields.warn("Die Frage hat keine Erklärung ('explanation'), die nach der Abgabe erscheint.")
         definition = {
             "id": fields.mapping.get("id"),
             "type": self.name,
@@ -88,6 +90,8 @@ class _ChoiceQuestion(QuestionType):
             choice.unknown_keys({"text", "correct", "feedback"})
             text = choice.text("text")
             feedback = choice.text("feedback", required=False)
+            if not feedback:
+                choice.warn("Die Antwort hat kein 'feedback', das erklärt, warum sie richtig oder falsch ist.")
             choices.append({
                 "text": text or "",
                 "html": render_inline_markdown(text or ""),
@@ -165,6 +169,8 @@ class TrueFalse(QuestionType):
         result = {"answer": answer}
         for key in ("feedback_true", "feedback_false"):
             text = fields.text(key, required=False)
+            if not text:
+                fields.warn(f"'{key}' fehlt: wer so antwortet, bekommt keine Rückmeldung.")
             result[key + "_html"] = render_inline_markdown(text) if text else ""
             result[key] = text or ""
         return result
@@ -212,12 +218,17 @@ class ShortText(QuestionType):
     def parse_specific(self, fields):
         accepted = fields.text_list("accepted")
         normalized = [normalize_text_answer(a) for a in accepted]
-        for index, value in enumerate(normalized):
+        for index, (value, original) in enumerate(zip(normalized, accepted)):
             if not value:
                 fields.error("Eine akzeptierte Antwort besteht nur aus Satzzeichen.", line=fields.item_line("accepted", index))
+            elif len(original) > MAX_TEXT_ANSWER:
+                fields.error(f"Eine akzeptierte Antwort ist länger als die {MAX_TEXT_ANSWER} Zeichen, "
+                             "die man eintippen kann.", line=fields.item_line("accepted", index))
         result = {"accepted": accepted, "accepted_normalized": sorted(set(filter(None, normalized)))}
         for key in ("feedback_correct", "feedback_wrong"):
             text = fields.text(key, required=False)
+            if not text:
+                fields.warn(f"'{key}' fehlt: wer so antwortet, bekommt keine Rückmeldung.")
             result[key] = text or ""
             result[key + "_html"] = render_inline_markdown(text) if text else ""
         return result

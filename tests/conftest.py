@@ -32,6 +32,7 @@ def mail_sink():
 def app_config(database_path, mail_sink, **overrides):
     config = {
         "TESTING": True,
+        "INSTANCE_PATH": str(database_path.parent / "instance"),
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "DATABASE_URL": f"sqlite:///{database_path}",
         "COURSE_DIR": str(FIXTURE_COURSE),

@@ -231,3 +231,59 @@ def test_load_content_check_command_prints_errors_with_file_and_line(app, runner
     assert "grundlagen.yaml:" in result.output
     assert "Unbekannter Fragetyp" in result.output
     assert "nichts wurde geändert" in result.output
+
+
+def test_empty_section_is_reported(content):
+    lesson = content[0] / "demo" / "02-praxis" / "01-anwenden.md"
+    replace_in(lesson, "## Praxis\n", "## Leer\n\n## Praxis\n")
+    [error] = errors_of(content)
+    assert (error.path, error.line) == (str(lesson), line_of(lesson, "## Leer"))
+    assert "Leerer Abschnitt '## Leer'" in error.message
+
+
+def test_heading_at_the_end_of_a_file_is_an_empty_section(content):
+    lesson = content[0] / "demo" / "02-praxis" / "01-anwenden.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\n## Kurz gesagt\n", encoding="utf-8")
+    [error] = errors_of(content)
+    assert "Leerer Abschnitt '## Kurz gesagt'" in error.message
+
+
+def test_subsections_and_code_fences_do_not_count_as_empty(content):
+    lesson = content[0] / "demo" / "02-praxis" / "01-anwenden.md"
+    replace_in(lesson, "## Praxis\n", "## Oben\n### Unten\nText.\n\n```\n## kein Titel\n```\n\n## Praxis\n")
+    read_content(*content)
+
+
+def test_a_level_one_heading_in_a_lesson_is_reported(content):
+    lesson = content[0] / "demo" / "02-praxis" / "01-anwenden.md"
+    replace_in(lesson, "## Praxis", "# Praxis")
+    [error] = errors_of(content)
+    assert "Überschriften beginnen bei '##'" in error.message
+
+
+def test_answers_that_contradict_the_question_type_are_reported(content):
+    quiz = content[1] / "demo" / "grundlagen.yaml"
+    replace_in(quiz, "    answer: true", "    answer: ja")
+    replace_in(quiz, "    items: [Erstens, Zweitens, Drittens]", "    items: [Erstens, Erstens, Drittens]")
+    replace_in(quiz, "      - {text: Eins, correct: true, feedback: Ja.}", "      - {text: Eins, correct: vielleicht, feedback: Ja.}")
+    messages = [e.message for e in errors_of(content)]
+    assert "'answer' muss true oder false sein, nicht 'ja'." in messages
+    assert any("Zwei Einträge in 'items' sind gleich" in m for m in messages)
+    assert "'correct' muss true oder false sein, nicht 'vielleicht'." in messages
+
+
+def test_missing_feedback_and_explanations_are_warnings(content):
+    quiz = content[1] / "demo" / "grundlagen.yaml"
+    replace_in(quiz, "        feedback: Leider nein.\n", "")
+    replace_in(quiz, "    explanation: Eins und zwei.\n", "")
+    [course] = read_content(*content)
+    assert [w.message for w in course.warnings] == [
+        "Die Antwort hat kein 'feedback', das erklärt, warum sie richtig oder falsch ist.",
+        "Die Frage hat keine Erklärung ('explanation'), die nach der Abgabe erscheint.",
+    ]
+    assert all(w.line for w in course.warnings)
+
+
+def test_shipped_content_has_no_warnings():
+    for course in read_content(PROJECT / "course", PROJECT / "quizzes"):
+        assert course.warnings == []

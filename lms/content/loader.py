@@ -21,7 +21,8 @@ from ..models import Course, Handout, Lesson, Module, Quiz, db
 from ..question_types import QUESTION_TYPES
 from ..timeutil import utcnow
 from .rendering import render_markdown
-from .source import SLUG, ContentError, ContentErrors, Fields, ordered_name, parse_yaml, split_front_matter
+from .source import (SLUG, ContentError, ContentErrors, Fields, markdown_structure_errors, ordered_name, parse_yaml,
+                     split_front_matter)
 
 HANDOUT_DIR = "templates"
 SUMMARY_FILE = "summary.md"
@@ -100,6 +101,8 @@ class CourseSource:
     # "lesson:<module>/<lesson>" and "template:<slug>" of every file found,
     # parsed or not: a broken file must not make links to it look broken too.
     link_targets: set = field(default_factory=set)
+    # Problems that do not stop a load (e.g. a choice without feedback).
+    warnings: list = field(default_factory=list)
     guide_summary_title: str = ""
     guide_summary_body: str = ""
 
@@ -133,6 +136,7 @@ def _read_markdown_file(path, errors, required_keys, optional_keys):
     fields.unknown_keys(required_keys | optional_keys)
     if not body.strip():
         errors.append(ContentError(str(path), body_line, "Der Text nach dem Front Matter ist leer."))
+    errors.extend(markdown_structure_errors(body, str(path), body_line))
     return fields, body, body_line, text
 
 
@@ -290,7 +294,7 @@ def _read_quiz(path, course, errors):
     except ContentError as error:
         errors.append(error)
         return None
-    fields = Fields(data, str(path), errors)
+    fields = Fields(data, str(path), errors, warnings=course.warnings)
     fields.unknown_keys({"title", "final", "pass_mark", "shuffle_questions", "shuffle_choices",
                          "max_attempts", "cooldown_minutes", "questions"})
     slug = path.stem

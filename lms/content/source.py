@@ -78,9 +78,11 @@ class Fields:
     so one pass over a file reports every problem in it, not just the first.
     """
 
-    def __init__(self, mapping, path, errors, first_line=1, line=None, what="Datei"):
+    def __init__(self, mapping, path, errors, first_line=1, line=None, what="Datei", warnings=None):
         self.path = path
         self.errors = errors
+        # Problems that don't stop a load but that shipped content must not have.
+        self.warnings = warnings if warnings is not None else []
         self.first_line = first_line
         self.own_line = line if line is not None else first_line
         if not isinstance(mapping, dict):
@@ -107,6 +109,9 @@ class Fields:
 
     def error(self, message, key=None, line=None):
         self.errors.append(ContentError(self.path, line or self.line(key), message))
+
+    def warn(self, message, key=None, line=None):
+        self.warnings.append(ContentError(self.path, line or self.line(key), message))
 
     def has(self, key):
         return key in self.mapping and self.mapping[key] is not None
@@ -190,7 +195,8 @@ class Fields:
             self.error(f"'{key}' muss eine Liste sein.", key)
             return []
         return [
-            Fields(item, self.path, self.errors, self.first_line, line=self.item_line(key, index), what=f"Eintrag {index + 1} von '{key}'")
+            Fields(item, self.path, self.errors, self.first_line, line=self.item_line(key, index),
+                   what=f"Eintrag {index + 1} von '{key}'", warnings=self.warnings)
             for index, item in enumerate(value)
         ]
 
@@ -198,3 +204,38 @@ class Fields:
         for key in self.mapping:
             if key not in known:
                 self.error(f"Unbekanntes Feld '{key}' (erlaubt: {', '.join(sorted(known))}).", key)
+
+
+HEADING_LINE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def markdown_structure_errors(body, path, first_line):
+    """Headings that break the document: a '#' heading (the title is already
+    the page's h1) and empty sections (a heading followed directly by one of
+    the same or a higher level, or by the end of the file)."""
+    errors = []
+    open_heading = None  # (level, text, line) of a heading with no content yet
+    in_fence = False
+    for number, line in enumerate(body.splitlines(), start=first_line):
+        if FENCE.match(line):
+            in_fence = not in_fence
+        match = None if in_fence else HEADING_LINE.match(line)
+        if match:
+            level, text = len(match.group(1)), match.group(2)
+            if level == 1:
+                errors.append(ContentError(path, number, f"Überschrift '# {text}': Überschriften beginnen bei '##' "
+                                                         "(der Titel aus dem Front Matter ist schon die Hauptüberschrift)."))
+            if open_heading and level <= open_heading[0]:
+                errors.append(_empty_section(path, open_heading))
+            open_heading = (level, text, number)
+        elif line.strip() and open_heading:
+            open_heading = None
+    if open_heading:
+        errors.append(_empty_section(path, open_heading))
+    return errors
+
+
+def _empty_section(path, heading):
+    level, text, line = heading
+    return ContentError(path, line, f"Leerer Abschnitt '{'#' * level} {text}': unter der Überschrift steht nichts.")

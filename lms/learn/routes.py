@@ -1,9 +1,12 @@
-from flask import abort, flash, redirect, render_template, url_for
+from pathlib import Path
+
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..certificates.issuing import issue_certificate_if_complete
+from ..guide import cached_guide_pdf, compile_guide, handout_pdf, lesson_anchor, link_within_guide, shift_headings
 from ..models import Certificate, Course, Handout, Lesson, Module
-from ..progress import complete_lesson, course_outline, record_lesson_view
+from ..progress import complete_lesson, learner_view, record_lesson_view
 from . import bp
 
 
@@ -47,11 +50,11 @@ def index():
 @login_required
 def course(course_slug):
     course = get_course_or_404(course_slug)
-    outline = course_outline(course, current_user)
+    view = learner_view(course, current_user)
     handouts = list(Handout.select().where((Handout.course == course) & ~Handout.is_retired)
                     .order_by(Handout.position))
-    return render_template("learn/course.html", outline=outline, course=course, handouts=handouts,
-                           next_step=outline.next_step(), step_url=step_url)
+    return render_template("learn/course.html", view=view, outline=view.outline, course=course, handouts=handouts,
+                           next_step=view.outline.next_step(), step_url=step_url)
 
 
 @bp.route("/learn/<course_slug>/<module_slug>/<lesson_slug>")
@@ -78,25 +81,55 @@ def complete(course_slug, module_slug, lesson_slug):
     if certificate is not None:
         flash("Geschafft! Du hast den Kurs abgeschlossen. Dein Zertifikat ist fertig.", "success")
         return redirect(url_for("certificates.detail", code=certificate.code))
-    outline = course_outline(course, current_user)
-    module_outline = outline.module_of(lesson)
-    _, following = outline.neighbours(lesson)
-    # After the module's last lesson comes its quiz, when not yet passed.
-    if module_outline.quiz is not None and not module_outline.quiz_passed and (
-            following is None or following.module_id != lesson.module_id):
+    step = learner_view(course, current_user).outline.step_after(lesson)
+    if step is not None and step[0] == "quiz":
         flash("Lektion erledigt. Jetzt kannst du das Quiz zu diesem Modul machen.", "success")
-        return redirect(url_for("quiz.overview", course_slug=course.slug, quiz_slug=module_outline.quiz.slug))
-    if following is not None:
-        return redirect(url_for("learn.lesson", course_slug=course.slug,
-                                module_slug=following.module.slug, lesson_slug=following.slug))
-    flash("Lektion erledigt.", "success")
-    return redirect(step_url(outline.next_step(), course) or url_for("learn.course", course_slug=course.slug))
+    elif step is None:
+        flash("Lektion erledigt.", "success")
+    return redirect(step_url(step, course) or url_for("learn.course", course_slug=course.slug))
+
+
+def get_handout_or_404(course, handout_slug):
+    return Handout.get_or_none((Handout.course == course) & (Handout.slug == handout_slug)
+                               & ~Handout.is_retired) or abort(404)
+
+
+def pdf_response(data, filename):
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.route("/learn/<course_slug>/templates/<handout_slug>")
 @login_required
 def handout(course_slug, handout_slug):
     course = get_course_or_404(course_slug)
-    handout = Handout.get_or_none((Handout.course == course) & (Handout.slug == handout_slug)
-                                  & ~Handout.is_retired) or abort(404)
-    return render_template("learn/handout.html", course=course, handout=handout)
+    return render_template("learn/handout.html", course=course, handout=get_handout_or_404(course, handout_slug))
+
+
+@bp.route("/learn/<course_slug>/templates/<handout_slug>.pdf")
+@login_required
+def handout_download(course_slug, handout_slug):
+    course = get_course_or_404(course_slug)
+    handout = get_handout_or_404(course, handout_slug)
+    return pdf_response(handout_pdf(course, handout), f"Vorlage-{handout.slug}.pdf")
+
+
+@bp.route("/learn/<course_slug>/guide")
+@login_required
+def guide(course_slug):
+    """The guide as one printable page."""
+    guide = compile_guide(get_course_or_404(course_slug))
+
+    def embed(html, shift):
+        return link_within_guide(shift_headings(html, shift), guide.course.slug)
+
+    return render_template("learn/guide.html", guide=guide, course=guide.course, embed=embed,
+                           lesson_anchor=lesson_anchor)
+
+
+@bp.route("/learn/<course_slug>/guide.pdf")
+@login_required
+def guide_download(course_slug):
+    guide = compile_guide(get_course_or_404(course_slug))
+    data = cached_guide_pdf(guide, Path(current_app.instance_path) / "cache")
+    return pdf_response(data, f"Leitfaden-{guide.course.slug}-v{guide.course.version}.pdf")

@@ -1,0 +1,244 @@
+"""The guide (Leitfaden): the course compiled into one printable document.
+
+Nothing is written twice: the guide is assembled from the stored, rendered
+lessons, handouts and the course's one-page summary. ``compile_guide``
+gathers the parts (a fixed handful of queries); the HTML print view and the
+PDF are two renderings of the same ``Guide``.
+"""
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+
+from fpdf.fonts import TextStyle
+from fpdf.outline import TableOfContents
+
+from .models import Handout, Lesson, Module
+from .pdf import FONT, JUSOS_RED, TEXT_GREY, Document
+from .progress import published_modules
+from .timeutil import format_date
+
+TOC_LEVELS = 2  # modules and lessons; deeper headings stay out of the contents
+HEADING = re.compile(r"<(/?)h([1-6])([ >])")
+ADMONITION = re.compile(
+    r'<div class="admonition[^"]*">\s*<p class="admonition-title">(.*?)</p>(.*?)</div>', re.S)
+CLASS_OR_ID = re.compile(r'\s(?:class|id|rel|title)="[^"]*"')
+LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
+
+
+@dataclass
+class GuideChapter:
+    module: Module
+    lessons: list = field(default_factory=list)
+
+
+@dataclass
+class Guide:
+    course: object
+    chapters: list
+    handouts: list
+
+    @property
+    def summary_title(self):
+        return self.course.guide_summary_title or "Auf einen Blick"
+
+    @property
+    def summary_html(self):
+        return self.course.guide_summary_html
+
+    @property
+    def date(self):
+        """When this revision of the content was loaded."""
+        return self.course.loaded_at
+
+    def fingerprint(self):
+        """Changes whenever anything printed in the guide changes."""
+        parts = [self.course.version, self.course.title, self.summary_html, str(self.date)]
+        parts += [f"{c.module.id}:{c.module.title}:{l.content_hash}:{l.title}" for c in self.chapters for l in c.lessons]
+        parts += [f"{h.id}:{h.content_hash}:{h.title}" for h in self.handouts]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def compile_guide(course):
+    modules = list(published_modules(course))
+    lessons = list(Lesson.select().join(Module)
+                   .where((Module.course == course) & ~Module.is_retired & ~Lesson.is_retired)
+                   .order_by(Module.position, Lesson.position))
+    chapters = {m.id: GuideChapter(m) for m in modules}
+    for lesson in lessons:
+        chapters[lesson.module_id].lessons.append(lesson)
+    handouts = list(Handout.select().where((Handout.course == course) & ~Handout.is_retired)
+                    .order_by(Handout.position))
+    return Guide(course, [chapters[m.id] for m in modules], handouts)
+
+
+def shift_headings(html, by):
+    """Move every heading ``by`` levels down (h2 -> h4 for by=2), capped at h6,
+    so a lesson's own headings nest under the guide's."""
+    return HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + by, 6)}{m.group(3)}", html)
+
+
+def lesson_anchor(module_slug, lesson_slug):
+    return f"lektion-{module_slug}-{lesson_slug}"
+
+
+def link_within_guide(html, course_slug):
+    """Point links to lessons and handouts of this course at their place in
+    the guide instead of at the online course."""
+    lesson_prefix = f"/learn/{course_slug}/"
+
+    def replace(match):
+        href, text = match.group(1), match.group(2)
+        if href.startswith(lesson_prefix + "templates/"):
+            return f'<a href="#vorlage-{href.rsplit("/", 1)[-1]}">{text}</a>'
+        if href.startswith(lesson_prefix) and href.count("/") == 4:
+            module_slug, lesson_slug = href[len(lesson_prefix):].split("/")
+            return f'<a href="#{lesson_anchor(module_slug, lesson_slug)}">{text}</a>'
+        return match.group(0)
+
+    return LINK.sub(replace, html)
+
+
+# --- PDF ---------------------------------------------------------------------
+
+
+def _pdf_html(html, heading_shift):
+    """Our sanitised HTML in the subset fpdf2's write_html understands."""
+    html = ADMONITION.sub(lambda m: f"<blockquote><p><b>{m.group(1)}</b></p>{m.group(2)}</blockquote>", html)
+    html = shift_headings(html, heading_shift)
+    # Links into the online course mean nothing on paper: keep their text.
+    html = LINK.sub(lambda m: m.group(0) if m.group(1).startswith(("http://", "https://", "mailto:")) else m.group(2), html)
+    html = CLASS_OR_ID.sub("", html)
+    html = re.sub(r"</?(div|span|thead|tbody|abbr|mark|small|caption|kbd)[^>]*>", "", html)
+    return html
+
+
+class GuideDocument(Document):
+    def __init__(self, title, footer_text):
+        super().__init__(title=title, subject="Leitfaden Mitgliederbetreuung")
+        self.footer_text = footer_text
+        self.set_margins(20, 20, 20)
+        self.set_auto_page_break(True, margin=20)
+
+    def footer(self):
+        self.set_y(-14)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(*TEXT_GREY)
+        self.cell(0, 6, self.footer_text, align="L")
+        self.set_x(self.l_margin)
+        self.cell(0, 6, f"Seite {self.page_no()}", align="R")
+        self.set_text_color(0, 0, 0)
+
+    def write_content(self, html, heading_shift=0):
+        self.set_font(FONT, "", 10.5)
+        self.write_html(
+            _pdf_html(html, heading_shift),
+            font_family=FONT,
+            li_prefix_color=JUSOS_RED,
+            table_line_separators=True,
+            warn_on_tags_not_matching=False,
+            tag_styles={
+                "h1": TextStyle(font_family=FONT, font_style="B", font_size_pt=20, color=JUSOS_RED, t_margin=0, b_margin=4),
+                "h2": TextStyle(font_family=FONT, font_style="B", font_size_pt=15, color=(0, 0, 0), t_margin=6, b_margin=2),
+                "h3": TextStyle(font_family=FONT, font_style="B", font_size_pt=12.5, color=(0, 0, 0), t_margin=5, b_margin=1),
+                "h4": TextStyle(font_family=FONT, font_style="B", font_size_pt=11, color=(0, 0, 0), t_margin=4, b_margin=1),
+                "h5": TextStyle(font_family=FONT, font_style="B", font_size_pt=10.5, color=(0, 0, 0), t_margin=3),
+                "h6": TextStyle(font_family=FONT, font_style="BI", font_size_pt=10.5, color=(0, 0, 0), t_margin=3),
+                "blockquote": TextStyle(font_family=FONT, color=(40, 40, 40), t_margin=2, b_margin=2, l_margin=6),
+                "code": TextStyle(font_family=FONT),
+                "pre": TextStyle(font_family=FONT),
+            },
+        )
+
+
+def _render_toc(pdf, outline):
+    pdf.set_font(FONT, "B", 20)
+    pdf.set_text_color(*JUSOS_RED)
+    pdf.cell(0, 12, "Inhalt", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(2)
+    sections = [s for s in outline if s.level < TOC_LEVELS]
+    TableOfContents(text_style=TextStyle(font_family=FONT, font_size_pt=10), level_indent=6,
+                    line_spacing=1.35).render_toc(pdf, sections)
+
+
+def _cover(pdf, guide):
+    course = guide.course
+    pdf.add_page()
+    pdf.set_fill_color(*JUSOS_RED)
+    pdf.rect(0, 0, pdf.w, 70, style="F")
+    pdf.set_text_color(255, 255, 255)
+    pdf.set_xy(20, 24)
+    pdf.set_font(FONT, "B", 12)
+    pdf.cell(0, 8, "NRW Jusos · Landesvorstand", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "B", 28)
+    pdf.cell(0, 16, "Leitfaden", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_xy(20, 85)
+    pdf.set_font(FONT, "B", 20)
+    pdf.multi_cell(0, 10, course.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font(FONT, "", 12)
+    pdf.multi_cell(0, 6.5, course.summary, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    pdf.set_font(FONT, "", 11)
+    pdf.set_text_color(*TEXT_GREY)
+    pdf.cell(0, 6, f"Kursversion {course.version} · Stand {format_date(guide.date)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"{len(guide.chapters)} Module · {sum(len(c.lessons) for c in guide.chapters)} Lektionen · "
+                   f"{len(guide.handouts)} Vorlagen", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+
+
+def guide_pdf(guide):
+    course = guide.course
+    pdf = GuideDocument(f"Leitfaden – {course.title}", f"Leitfaden „{course.title}“ · Version {course.version}")
+    _cover(pdf, guide)
+    pdf.add_page()
+    pdf.insert_toc_placeholder(_render_toc, pages=1, allow_extra_pages=True)  # breaks the page itself
+    pdf.write_content(f"<h1>{guide.summary_title}</h1>{guide.summary_html}")
+    for number, chapter in enumerate(guide.chapters, start=1):
+        pdf.add_page()
+        pdf.write_content(f"<h1>Modul {number}: {chapter.module.title}</h1>"
+                          + (f"<p><i>{chapter.module.summary}</i></p>" if chapter.module.summary else ""))
+        for lesson in chapter.lessons:
+            goals = "".join(f"<li>{goal}</li>" for goal in lesson.goals)
+            pdf.write_content(f"<h2>{lesson.title}</h2><p><i>Etwa {lesson.minutes} Minuten. Das lernst du hier:</i></p>"
+                              f"<ul>{goals}</ul>")
+            pdf.write_content(lesson.body_html, heading_shift=1)
+    if guide.handouts:
+        pdf.add_page()
+        pdf.write_content("<h1>Anhang: Vorlagen</h1><p>Zum Kopieren, Ausfüllen und Anpassen an euren UB/KV.</p>")
+        for handout in guide.handouts:
+            pdf.add_page()
+            _write_handout(pdf, handout)
+    return pdf.to_bytes()
+
+
+def _write_handout(pdf, handout, heading_level=2):
+    pdf.write_content(f"<h{heading_level}>{handout.title}</h{heading_level}><p><i>{handout.summary}</i></p>")
+    pdf.write_content(handout.body_html, heading_shift=heading_level - 1)
+
+
+def handout_pdf(course, handout):
+    pdf = GuideDocument(f"{handout.title} – {course.title}", f"Vorlage aus „{course.title}“ · Version {course.version}")
+    pdf.add_page()
+    _write_handout(pdf, handout, heading_level=1)
+    return pdf.to_bytes()
+
+
+def cached_guide_pdf(guide, cache_dir):
+    """The guide PDF, built once per content revision and kept in
+    ``cache_dir`` (written atomically, so concurrent workers never serve a
+    half-written file)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"guide-{guide.course.slug}-{guide.fingerprint()}.pdf"
+    if path.exists():
+        return path.read_bytes()
+    data = guide_pdf(guide)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+    for stale in cache_dir.glob(f"guide-{guide.course.slug}-*.pdf"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
+    return data
