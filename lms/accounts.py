@@ -66,7 +66,7 @@ def register_user(name, email, password, unit_id=None, function=None):
             return None
         user = User.create(name=name.strip(), email=email, password_hash=hash_password(password))
         if unit_id:
-            unit = Unit.get_or_none((Unit.id == unit_id) & Unit.is_active)
+            unit = Unit.get_or_none((Unit.id == unit_id) & Unit.active())
             if unit is None:
                 raise AccountError("Diese Gliederung gibt es nicht.")
             Membership.create(user=user, unit=unit, function=function or "other")

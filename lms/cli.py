@@ -121,3 +121,41 @@ def setup_command():
         click.echo(f"  {link}")
         click.echo("(Oder: flask --app wsgi lms create-admin)")
         click.echo("")
+
+
+@lms_cli.command("send-reminders", help="Erinnerungen verschicken (für einen Scheduler, z. B. täglich per cron).")
+@click.option("--dry-run", is_flag=True, help="Nur anzeigen, wer eine Erinnerung bekäme; nichts senden.")
+@with_appcontext
+def send_reminders_command(dry_run):
+    from .coverage import required_course
+    from .models import ReminderLog
+    from .reminders import send_reminders
+
+    course = required_course()
+    if course is None:
+        raise click.ClickException("Es gibt keinen Kurs.")
+    result = send_reminders(course, dry_run=dry_run)
+    for reminder in result.planned:
+        click.echo(f"{'(Probelauf) ' if dry_run else ''}{ReminderLog.KINDS[reminder.kind]}: {reminder.user.email}")
+    if dry_run:
+        click.echo(f"{len(result.planned)} Erinnerung(en) fällig; nichts verschickt.")
+    else:
+        click.echo(f"{result.sent} verschickt, {result.failed} fehlgeschlagen, {result.skipped} übersprungen.")
+        if result.failed:
+            raise SystemExit(1)
+
+
+@lms_cli.command("grant-role", help="Einem Konto eine Rolle geben: trainer, executive oder admin.")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["trainer", "executive", "admin"]))
+@with_appcontext
+def grant_role_command(email, role):
+    from .audit import record
+    from .models import User
+
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"Kein Konto mit der Adresse {email}.")
+    User.update(**{f"is_{role}": True}).where(User.id == user.id).execute()
+    record(None, "user.roles", user, f"{user.name} hat die Rolle {role} bekommen (Kommandozeile).", role=role)
+    click.echo(f"{user.email} hat jetzt die Rolle {role}.")

@@ -39,6 +39,9 @@ class Config:
     COURSE_DIR = os.environ.get("LMS_COURSE_DIR", str(PROJECT_ROOT / "course"))
     QUIZ_DIR = os.environ.get("LMS_QUIZ_DIR", str(PROJECT_ROOT / "quizzes"))
     UNITS_CSV = os.environ.get("LMS_UNITS_CSV", str(Path(__file__).parent / "data" / "units-nrw.csv"))
+    # Approximate positions for the schematic map on the dashboard.
+    UNIT_POSITIONS_CSV = os.environ.get("LMS_UNIT_POSITIONS_CSV",
+                                        str(Path(__file__).parent / "data" / "unit-positions.csv"))
 
     # Mail: with MAIL_SERVER unset, mails are written to the log instead.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
@@ -66,3 +69,9 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
     TIMEZONE = os.environ.get("LMS_TIMEZONE", "Europe/Berlin")
+
+    # Dashboard and reminders.
+    REQUIRED_COURSE = os.environ.get("LMS_REQUIRED_COURSE")  # slug; default: the first course
+    EXPIRING_DAYS = _env_int("LMS_EXPIRING_DAYS", 60)  # a certificate this close to expiry counts as expiring
+    STALLED_DAYS = _env_int("LMS_STALLED_DAYS", 14)  # no progress for this long: a reminder
+    REMINDER_PERIOD_DAYS = _env_int("LMS_REMINDER_PERIOD_DAYS", 14)  # the same reminder at most once per period

@@ -6,6 +6,8 @@ database is upgraded in place, never wiped. To add one after changing
 ``lms.models``: ``flask lms make-migration "what changed"`` writes the file
 from a diff of models and database; review it, then ``flask lms migrate``.
 """
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from playhouse.db_url import connect
@@ -39,6 +41,40 @@ def lock_rows(query):
     """``query`` with FOR UPDATE where the database supports row locks
     (PostgreSQL). SQLite needs none: its write transactions are exclusive."""
     return query.for_update() if db.obj.for_update else query
+
+
+def raw_rows(query):
+    """The rows of a peewee ``query`` as plain tuples from the driver.
+
+    Skips peewee's per-value conversion, which dominates when a page reads
+    thousands of rows (the dashboard). Timestamps arrive as ISO text on
+    SQLite and as datetimes on PostgreSQL: read them with ``parse_timestamp``.
+    """
+    return db.execute(query).fetchall()
+
+
+def parse_timestamp(value):
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
+@contextmanager
+def counting_queries():
+    """``with counting_queries() as executed:`` collects the SQL run inside
+    (used by tests and benchmarks to check that query counts stay fixed)."""
+    executed = []
+    original = db.obj.execute_sql
+
+    def execute_sql(sql, params=None, *args, **kwargs):
+        executed.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    db.obj.execute_sql = execute_sql
+    try:
+        yield executed
+    finally:
+        del db.obj.execute_sql
 
 
 def migration_runner(database=None):

@@ -10,11 +10,13 @@ Timestamps are naive UTC (see ``lms.timeutil``).
 import secrets
 
 from flask_login import UserMixin
+from datetime import datetime
+
+import peewee
 from peewee import (
     BooleanField,
     CharField,
     DatabaseProxy,
-    DateTimeField,
     ForeignKeyField,
     IntegerField,
     JSONField,
@@ -25,6 +27,20 @@ from peewee import (
 from .timeutil import utcnow
 
 db = DatabaseProxy()
+
+
+class DateTimeField(peewee.DateTimeField):
+    """Reads SQLite's ISO text with datetime.fromisoformat, many times faster
+    than peewee's strptime loop (it matters when the dashboard reads
+    thousands of timestamps). PostgreSQL hands over datetimes already."""
+
+    def python_value(self, value):
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                pass
+        return super().python_value(value)
 
 
 class BaseModel(Model):
@@ -52,12 +68,23 @@ class Unit(BaseModel):
     region = ForeignKeyField(Region, backref="units")
     area_type = CharField(default="")  # e.g. "Kreis", "kreisfreie Stadt"
     administrative_district = CharField(default="")  # Regierungsbezirk
-    is_active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
+    # A retired unit keeps its rows (and everybody's history); merged units
+    # point at the unit that took over their people.
+    retired_at = DateTimeField(null=True)
+    merged_into = ForeignKeyField("self", null=True, backref="merged_units")
 
     @property
     def display_name(self):
         return f"{self.kind} {self.name}"
+
+    @property
+    def is_active(self):
+        return self.retired_at is None
+
+    @classmethod
+    def active(cls):
+        return cls.retired_at.is_null()
 
 
 def new_login_token():
@@ -263,6 +290,25 @@ class AttemptAnswer(BaseModel):
     response = JSONField(null=True)
 
 
+class Enrollment(BaseModel):
+    """A learner's running totals in a course, updated in the same
+    transaction as every learning event (see ``progress.refresh_enrollments``).
+
+    The dashboard reads these instead of aggregating a million raw records
+    on every request. The raw records stay the truth: the totals can always
+    be recomputed from them, and past dates are computed from them directly.
+    """
+
+    user = ForeignKeyField(User, backref="enrollments")
+    course = ForeignKeyField(Course, backref="enrollments")
+    started_at = DateTimeField(null=True)  # first lesson opened or attempt started
+    last_activity_at = DateTimeField(null=True)
+    steps_done = IntegerField(default=0)  # lessons completed + required quizzes passed
+
+    class Meta:
+        indexes = ((("user", "course"), True),)
+
+
 class Certificate(BaseModel):
     """A certificate of completion. Name, unit, course title and version are
     snapshotted at issue time: the certificate says what was true then."""
@@ -278,18 +324,55 @@ class Certificate(BaseModel):
     unit_name = CharField(default="")
     course_title = CharField()
     course_version = CharField()
+    # Set when the holder earned a newer certificate of the same course.
+    superseded_by = ForeignKeyField("self", null=True, backref="supersedes")
 
     class Meta:
         indexes = ((("user", "course"), False),)
 
     def status(self, now=None):
-        """'revoked', 'expired' or 'valid'."""
+        """'revoked', 'expired', 'superseded' or 'valid'."""
         now = now or utcnow()
         if self.revoked_at is not None:
             return "revoked"
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
+        if self.superseded_by_id is not None:
+            return "superseded"
         return "valid"
+
+
+class AuditLog(BaseModel):
+    """Every change an executive or admin makes to people, units or roles.
+    Append-only."""
+
+    actor = ForeignKeyField(User, null=True, backref="audit_entries")  # None: command line
+    action = CharField()  # e.g. "membership.end", "user.roles"
+    target_type = CharField()
+    target_id = IntegerField(null=True)
+    summary = TextField()  # German, for the log page
+    details = JSONField(default=dict)
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
+class ReminderLog(BaseModel):
+    """A reminder mail sent (or attempted). The unique key makes sure nobody
+    gets the same kind of reminder twice in one period."""
+
+    KINDS = {"stalled": "Erinnerung: Schulung fortsetzen", "expiring": "Zertifikat läuft bald ab",
+             "summary": "Übersicht für den Landesvorstand"}
+
+    user = ForeignKeyField(User, backref="reminders")
+    kind = CharField(max_length=16)
+    period_key = CharField()
+    email = CharField()
+    subject = CharField()
+    status = CharField(max_length=16)  # "sent" or "failed"
+    sent_at = DateTimeField(default=utcnow, index=True)
+    triggered_by = ForeignKeyField(User, null=True, backref="reminders_triggered")  # None: command line
+
+    class Meta:
+        indexes = ((("user", "kind", "period_key"), True),)
 
 
 ALL_MODELS = [
@@ -305,5 +388,8 @@ ALL_MODELS = [
     LessonProgress,
     QuizAttempt,
     AttemptAnswer,
+    Enrollment,
     Certificate,
+    AuditLog,
+    ReminderLog,
 ]

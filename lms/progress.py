@@ -5,8 +5,16 @@ needs in a fixed handful of queries, whatever the size of the course.
 """
 from dataclasses import dataclass, field
 
-from .models import Course, Lesson, LessonProgress, Module, Quiz, QuizAttempt
+from collections import defaultdict
+from datetime import timedelta
+
+from peewee import EXCLUDED, JOIN, Case, fn
+
+from .models import Certificate, Course, Enrollment, Lesson, LessonProgress, Module, Quiz, QuizAttempt, db
 from .timeutil import utcnow
+
+# A certificate this close to its expiry invites the holder to renew it.
+RENEWAL_WINDOW = timedelta(days=60)
 
 
 @dataclass
@@ -112,6 +120,28 @@ class CourseOutline:
     def module_of(self, lesson):
         return next((m for m in self.modules if m.module.id == lesson.module_id), None)
 
+    def quiz_passed(self, quiz):
+        if self.final_quiz is not None and self.final_quiz.id == quiz.id:
+            return self.final_quiz_passed
+        return any(m.quiz_passed for m in self.modules if m.quiz is not None and m.quiz.id == quiz.id)
+
+    def is_done(self, lesson):
+        module = self.module_of(lesson)
+        return module is not None and any(done for item, done in module.lessons if item.id == lesson.id)
+
+    def step_after(self, lesson):
+        """Where to go after finishing ``lesson``: the module's quiz when this
+        was the module's last lesson and the quiz is not passed yet, else the
+        next lesson, else the next open step (None when all is done)."""
+        module = self.module_of(lesson)
+        _, following = self.neighbours(lesson)
+        last_of_module = following is None or following.module_id != lesson.module_id
+        if last_of_module and module.quiz is not None and not module.quiz_passed:
+            return "quiz", module.quiz
+        if following is not None:
+            return "lesson", following
+        return self.next_step()
+
 
 def published_modules(course):
     return Module.select().where((Module.course == course) & ~Module.is_retired).order_by(Module.position)
@@ -164,16 +194,124 @@ def course_outline(course, user, since=None):
     return outline
 
 
-def record_lesson_view(user, lesson):
+def record_lesson_view(user, lesson, course):
     """Remember that the user opened the lesson (first time only)."""
-    LessonProgress.insert(user=user, lesson=lesson, first_seen_at=utcnow()).on_conflict_ignore().execute()
+    with db.atomic():
+        inserted = (LessonProgress.insert(user=user, lesson=lesson, first_seen_at=utcnow())
+                    .on_conflict_ignore().execute())
+        if inserted:
+            refresh_enrollments(course, [user.id])
 
 
-def complete_lesson(user, lesson):
+def complete_lesson(user, lesson, course):
     """Mark the lesson done (again: the latest completion counts)."""
     now = utcnow()
-    (LessonProgress.insert(user=user, lesson=lesson, first_seen_at=now, completed_at=now)
-     .on_conflict(conflict_target=[LessonProgress.user, LessonProgress.lesson],
-                  update={LessonProgress.completed_at: now})
-     .execute())
+    with db.atomic():
+        (LessonProgress.insert(user=user, lesson=lesson, first_seen_at=now, completed_at=now)
+         .on_conflict(conflict_target=[LessonProgress.user, LessonProgress.lesson],
+                      update={LessonProgress.completed_at: now})
+         .execute())
+        refresh_enrollments(course, [user.id])
 
+
+# Aggregates over expressions (COALESCE, CASE) come back from SQLite as text;
+# this turns them into datetimes like the plain columns.
+as_datetime = LessonProgress.completed_at.python_value
+
+
+def required_steps(course):
+    """(ids of the lessons, ids of the quizzes) the completion rule counts."""
+    rule = course.completion or {}
+    lesson_ids = []
+    if rule.get("lessons", "all") == "all":
+        lesson_ids = [l.id for l in Lesson.select(Lesson.id).join(Module)
+                      .where((Module.course == course) & ~Module.is_retired & ~Lesson.is_retired)]
+    quizzes = (Quiz.select(Quiz.id, Quiz.is_final).join(Module, JOIN.LEFT_OUTER)
+               .where((Quiz.course == course) & ~Quiz.is_retired & (Module.id.is_null() | ~Module.is_retired)))
+    quiz_ids = [q.id for q in quizzes
+                if (q.is_final and rule.get("final_quiz") == "passed")
+                or (not q.is_final and rule.get("module_quizzes", "passed") == "passed")]
+    return lesson_ids, quiz_ids
+
+
+def refresh_enrollments(course, user_ids=None):
+    """Recompute the Enrollment totals from the raw records, for the given
+    users or (None) for everybody who has learned in the course. Two
+    aggregate queries and one bulk upsert."""
+    lesson_ids, quiz_ids = required_steps(course)
+    course_lessons = Lesson.select(Lesson.id).join(Module).where(Module.course == course)
+    course_quizzes = Quiz.select(Quiz.id).where(Quiz.course == course)
+    lessons = (LessonProgress
+               .select(LessonProgress.user,
+                       fn.SUM(Case(None, [(LessonProgress.completed_at.is_null(False)
+                                           & LessonProgress.lesson.in_(lesson_ids or [0]), 1)], 0)),
+                       fn.MIN(LessonProgress.first_seen_at),
+                       fn.MAX(fn.COALESCE(LessonProgress.completed_at, LessonProgress.first_seen_at))
+                       .python_value(as_datetime))
+               .where(LessonProgress.lesson.in_(course_lessons))
+               .group_by(LessonProgress.user))
+    attempts = (QuizAttempt
+                .select(QuizAttempt.user,
+                        fn.COUNT(fn.DISTINCT(Case(None, [((QuizAttempt.passed == True)  # noqa: E712
+                                                          & QuizAttempt.quiz.in_(quiz_ids or [0]), QuizAttempt.quiz)]))),
+                        fn.MIN(QuizAttempt.started_at),
+                        fn.MAX(fn.COALESCE(QuizAttempt.submitted_at, QuizAttempt.started_at))
+                        .python_value(as_datetime))
+                .where(QuizAttempt.quiz.in_(course_quizzes))
+                .group_by(QuizAttempt.user))
+    if user_ids is not None:
+        lessons = lessons.where(LessonProgress.user.in_(user_ids))
+        attempts = attempts.where(QuizAttempt.user.in_(user_ids))
+    totals = defaultdict(lambda: {"steps_done": 0, "started_at": None, "last_activity_at": None})
+    for rows in (lessons.tuples(), attempts.tuples()):
+        for user_id, done, first, last in rows:
+            total = totals[user_id]
+            total["steps_done"] += int(done or 0)
+            total["started_at"] = min(filter(None, (total["started_at"], first)), default=None)
+            total["last_activity_at"] = max(filter(None, (total["last_activity_at"], last)), default=None)
+    for user_id in user_ids or ():
+        totals[user_id]  # users with no records left get zeros
+    rows = [{"user": user_id, "course": course.id, **values} for user_id, values in totals.items()]
+    with db.atomic():
+        if user_ids is None:
+            Enrollment.delete().where(Enrollment.course == course).execute()
+        for start in range(0, len(rows), 1000):
+            (Enrollment.insert_many(rows[start:start + 1000])
+             .on_conflict(conflict_target=[Enrollment.user, Enrollment.course],
+                          update={Enrollment.steps_done: EXCLUDED.steps_done,
+                                  Enrollment.started_at: EXCLUDED.started_at,
+                                  Enrollment.last_activity_at: EXCLUDED.last_activity_at})
+             .execute())
+
+
+
+def latest_certificate(user, course):
+    """The user's newest certificate of the course, whatever its status."""
+    return (Certificate.select().where((Certificate.user == user) & (Certificate.course == course))
+            .order_by(Certificate.issued_at.desc()).first())
+
+
+@dataclass
+class LearnerView:
+    """What a learner sees of a course: the outline, their latest
+    certificate, and whether they are renewing it.
+
+    Renewing (recertification) means going through the course again: only
+    lessons completed and quizzes passed after the latest certificate count.
+    A holder is renewing once the certificate is expired, revoked or close
+    to expiry, or as soon as they start over on their own."""
+
+    outline: CourseOutline
+    certificate: Certificate | None = None
+    renewing: bool = False
+
+
+def learner_view(course, user, now=None):
+    now = now or utcnow()
+    certificate = latest_certificate(user, course)
+    if certificate is None:
+        return LearnerView(course_outline(course, user))
+    since = course_outline(course, user, since=certificate.issued_at)
+    renewing = (certificate.status(now) != "valid" or since.has_started
+                or (certificate.expires_at is not None and certificate.expires_at - now <= RENEWAL_WINDOW))
+    return LearnerView(since if renewing else course_outline(course, user), certificate, renewing)

@@ -1,6 +1,6 @@
 """Time helpers. The database stores naive UTC; people read Europe/Berlin."""
 import calendar
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 
@@ -36,3 +36,9 @@ def format_datetime(moment, tz_name="Europe/Berlin"):
     """German date and time, e.g. 05.03.2026, 14:30 Uhr."""
     local = to_local(moment, tz_name)
     return local.strftime("%d.%m.%Y, %H:%M Uhr") if local else ""
+
+
+def end_of_local_day(day, tz_name="Europe/Berlin"):
+    """The last moment of calendar day ``day`` in local time, as naive UTC."""
+    local = datetime.combine(day, time.max, tzinfo=ZoneInfo(tz_name))
+    return local.astimezone(timezone.utc).replace(tzinfo=None)

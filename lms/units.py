@@ -10,7 +10,9 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from .models import Region, Unit, db
+from .audit import record
+from .models import Membership, Region, Unit, db
+from .timeutil import utcnow
 
 REQUIRED_COLUMNS = ("name", "kind", "region")
 OPTIONAL_COLUMNS = ("area_type", "regierungsbezirk")
@@ -111,3 +113,58 @@ def import_units(text):
             else:
                 report.unchanged += 1
     return report
+
+
+# --- managing units in the app ----------------------------------------------
+
+
+class UnitChangeError(Exception):
+    """A unit change that cannot be made (German message)."""
+
+
+def save_unit(actor, name, kind, region_name, unit=None):
+    """Add a unit, or rename / re-classify an existing one."""
+    name, region_name = name.strip(), region_name.strip()
+    if not name or not region_name or kind not in Unit.KINDS:
+        raise UnitChangeError("Name, Art (UB/KV) und Region sind nötig.")
+    with db.atomic():
+        clash = Unit.select().where((Unit.name == name) & (Unit.id != (unit.id if unit else 0))).exists()
+        if clash:
+            raise UnitChangeError(f"Es gibt schon eine Gliederung namens „{name}“.")
+        region, _ = Region.get_or_create(name=region_name)
+        if unit is None:
+            unit = Unit.create(name=name, kind=kind, region=region)
+            record(actor, "unit.create", unit, f"{unit.display_name} angelegt ({region_name}).")
+            return unit
+        before = {"name": unit.name, "kind": unit.kind, "region": unit.region.name}
+        Unit.update(name=name, kind=kind, region=region).where(Unit.id == unit.id).execute()
+        record(actor, "unit.update", unit, f"{before['kind']} {before['name']} heißt jetzt {kind} {name} ({region_name}).",
+               before=before, after={"name": name, "kind": kind, "region": region_name})
+    return Unit.get_by_id(unit.id)
+
+
+def retire_unit(actor, unit):
+    """Retire a unit that has nobody in it any more."""
+    with db.atomic():
+        if Membership.select().where((Membership.unit == unit) & Membership.ended_at.is_null()).exists():
+            raise UnitChangeError(f"In {unit.display_name} sind noch Personen eingetragen. "
+                                  "Verschiebe sie zuerst oder führe die Gliederung mit einer anderen zusammen.")
+        Unit.update(retired_at=utcnow()).where((Unit.id == unit.id) & Unit.retired_at.is_null()).execute()
+        record(actor, "unit.retire", unit, f"{unit.display_name} stillgelegt.")
+
+
+def merge_units(actor, unit, into):
+    """Move everybody from ``unit`` into ``into`` (same functions), then retire
+    ``unit``. Their history in the old unit is kept."""
+    if unit.id == into.id or not into.is_active:
+        raise UnitChangeError("Bitte wähle eine andere, aktive Gliederung als Ziel.")
+    with db.atomic():
+        now = utcnow()
+        running = list(Membership.select().where((Membership.unit == unit) & Membership.ended_at.is_null()))
+        Membership.update(ended_at=now).where(Membership.id.in_([m.id for m in running])).execute()
+        if running:
+            Membership.insert_many([{"user": m.user_id, "unit": into.id, "function": m.function, "started_at": now}
+                                    for m in running]).execute()
+        Unit.update(retired_at=now, merged_into=into).where(Unit.id == unit.id).execute()
+        record(actor, "unit.merge", unit, f"{unit.display_name} in {into.display_name} aufgegangen "
+                                          f"({len(running)} Person(en) übernommen).", into=into.id, moved=len(running))

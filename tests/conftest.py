@@ -9,7 +9,7 @@ import pytest
 from lms import create_app
 from lms.cli import build_url
 from lms.content.loader import load_content
-from lms.database import migrate
+from lms.database import counting_queries, migrate
 from lms.models import db
 from lms.units import import_units
 
@@ -98,3 +98,9 @@ def learner(app):
 def logged_in(client, learner):
     client.login(learner.email)
     return client
+
+
+@pytest.fixture
+def count_queries():
+    """``with count_queries() as queries:`` collects the SQL run inside."""
+    return counting_queries

@@ -158,3 +158,70 @@ def test_certificate_without_unit_omits_the_unit_line(app):
     certificate = issue_for(user)
     assert certificate.unit_name == ""
     assert not Membership.select().where(Membership.user == user).exists()
+
+
+def redo_course(client):
+    """Go through the whole demo course again through the UI."""
+    from .quiz_helpers import pass_quiz
+
+    for path in ("grundlagen/erste-schritte", "grundlagen/zweiter-schritt", "praxis/anwenden"):
+        client.submit(f"/learn/demo/{path}/done", page=f"/learn/demo/{path}")
+    pass_quiz(client, "demo", "grundlagen")
+    pass_quiz(client, "demo", "praxis")
+
+
+def test_renewal_before_expiry_issues_a_new_certificate_and_supersedes_the_old(app, client, learner):
+    with freeze_time("2026-01-10"):
+        old = issue_for(learner)
+    with freeze_time("2026-02-01"):
+        client.login(learner.email)
+        html = client.text("/learn/demo")[1]
+        assert "Du kannst den Kurs jederzeit noch einmal durchgehen" in html
+        redo_course(client)
+    new = Certificate.select().where(Certificate.id != old.id).get()
+    assert new.issued_at == datetime(2026, 2, 1)
+    assert new.expires_at == datetime(2027, 2, 1)
+    assert Certificate.get_by_id(old.id).superseded_by_id == new.id
+    with freeze_time("2026-02-02"):
+        assert "Ersetzt" in client.text(f"/verify/{old.code}")[1]
+        assert "Gültig" in client.text(f"/verify/{new.code}")[1]
+
+
+def test_an_expired_certificate_is_renewed_after_expiry(app, client, learner):
+    with freeze_time("2024-01-10"):
+        old = issue_for(learner)
+    with freeze_time("2026-03-01"):
+        client.login(learner.email)
+        html = client.text("/learn/demo")[1]
+        assert "Auffrischung" in html and 'value="0"' in html  # progress counts from the old certificate on
+        assert "Auffrischung beginnen" in client.text("/")[1]
+        redo_course(client)
+        assert "Abgelaufen" in client.text(f"/verify/{old.code}")[1]
+    assert Certificate.select().count() == 2
+
+
+def test_partial_work_after_a_certificate_issues_nothing(app, client, learner):
+    with freeze_time("2026-01-10"):
+        issue_for(learner)
+    with freeze_time("2026-02-01"):
+        client.login(learner.email)
+        client.submit("/learn/demo/grundlagen/erste-schritte/done", page="/learn/demo/grundlagen/erste-schritte")
+        assert "Auffrischung" in client.text("/learn/demo")[1]
+    assert Certificate.select().count() == 1
+
+
+def test_a_renewal_starts_with_fresh_quiz_attempts(app, client, learner):
+    from .quiz_helpers import start_quiz, wrong_form
+
+    with freeze_time("2026-01-01 08:00"):
+        client.login(learner.email)
+    for day in range(3):  # all three attempts used up (the limit is 3)
+        with freeze_time(f"2026-01-0{day + 1} 10:00"):
+            attempt = start_quiz(client, "demo", "praxis")
+            client.submit(f"/quiz/attempt/{attempt.token}", wrong_form(attempt))
+    with freeze_time("2026-01-05 10:00"):
+        issue_for(learner)  # e.g. certified after a later pass
+    with freeze_time("2026-02-01 10:00"):
+        client.submit("/logout", page="/")
+        client.login(learner.email)  # the old session has expired by now
+        assert start_quiz(client, "demo", "praxis").submitted_at is None

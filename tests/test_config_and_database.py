@@ -61,3 +61,20 @@ def test_migrate_command_upgrades_in_place_without_losing_data(runner, learner):
     assert result.exit_code == 0
     assert "Datenbankschema ist aktuell." in result.output
     assert learner.__class__.get_by_id(learner.id).email == learner.email
+
+
+def test_an_old_database_is_upgraded_in_place_keeping_its_data(tmp_path):
+    """A database created by the first release gets the later migrations."""
+    from lms.database import migration_runner
+
+    database = open_database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    migration_runner(database).up(target="0001_initial_schema")
+    database.execute_sql("INSERT INTO region (name) VALUES ('Niederrhein')")
+    database.execute_sql("INSERT INTO unit (name, kind, region_id, area_type, administrative_district, is_active, "
+                         "created_at) VALUES ('Alt', 'UB', 1, '', '', 0, '2025-01-01 00:00:00'), "
+                         "('Aktiv', 'UB', 1, '', '', 1, '2025-01-01 00:00:00')")
+    applied = migrate(database)
+    assert applied and applied[0].startswith("0002")
+    rows = dict(database.execute_sql("SELECT name, retired_at FROM unit").fetchall())
+    assert rows["Aktiv"] is None and rows["Alt"] is not None
+    assert not schema_differences(database)

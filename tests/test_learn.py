@@ -83,3 +83,18 @@ def test_handout_page(logged_in):
     status, html = logged_in.text("/learn/demo/templates/checkliste")
     assert status == 200
     assert "☐ Anrufen" in html
+
+
+def test_learning_through_the_app_keeps_the_running_totals(logged_in, learner):
+    from lms.models import Enrollment
+
+    from .quiz_helpers import pass_quiz
+
+    logged_in.get("/learn/demo/grundlagen/erste-schritte")
+    enrollment = Enrollment.get(Enrollment.user == learner)
+    assert (enrollment.steps_done, enrollment.started_at is not None) == (0, True)
+    complete(logged_in, "grundlagen/erste-schritte")
+    pass_quiz(logged_in, "demo", "grundlagen")
+    enrollment = Enrollment.get(Enrollment.user == learner)
+    assert enrollment.steps_done == 2
+    assert enrollment.last_activity_at >= enrollment.started_at

@@ -17,11 +17,13 @@ NO_UNIT = 0
 FUNCTION_CHOICES = [SelectChoice(value, label) for value, label in Membership.FUNCTIONS.items()]
 
 
-def unit_choices():
-    """Units grouped by region, for a <select> with optgroups."""
-    choices = [SelectChoice(NO_UNIT, "Keine Gliederung (z. B. Landesvorstand)", optgroup="Ohne Gliederung")]
+def unit_choices(include_none=True):
+    """Active units grouped by region, for a <select> with optgroups."""
+    choices = []
+    if include_none:
+        choices.append(SelectChoice(NO_UNIT, "Keine Gliederung (z. B. Landesvorstand)", optgroup="Ohne Gliederung"))
     query = (Unit.select(Unit, Region).join(Region)
-             .where(Unit.is_active).order_by(Region.name, Unit.name))
+             .where(Unit.active()).order_by(Region.name, Unit.name))
     choices += [SelectChoice(unit.id, unit.display_name, optgroup=unit.region.name) for unit in query]
     return choices
 
@@ -76,3 +78,21 @@ class AdminSetupForm(_NewPasswordMixin, FlaskForm):
         DataRequired("Bitte wiederhole das Passwort."), EqualTo("password", "Die Passwörter stimmen nicht überein.")])
     submit = SubmitField("Admin-Konto anlegen")
 
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Vor- und Nachname", validators=[
+        DataRequired("Bitte gib deinen Namen an."), Length(max=100, message="Der Name ist zu lang.")])
+
+
+class ChangePasswordForm(_NewPasswordMixin, FlaskForm):
+    current_password = PasswordField("Bisheriges Passwort", validators=[DataRequired("Bitte gib dein bisheriges Passwort ein.")])
+    password = PasswordField("Neues Passwort", validators=[DataRequired("Bitte wähle ein Passwort.")],
+                             description=f"Mindestens {MIN_PASSWORD_LENGTH} Zeichen. Andere Geräte werden danach abgemeldet.")
+    password_confirm = PasswordField("Neues Passwort wiederholen", validators=[
+        DataRequired("Bitte wiederhole das Passwort."), EqualTo("password", "Die Passwörter stimmen nicht überein.")])
+
+
+class JoinUnitForm(FlaskForm):
+    unit = SelectField("Gliederung", coerce=int)
+    function = SelectField("Funktion", choices=FUNCTION_CHOICES, default="officer")

@@ -1,25 +1,17 @@
-from urllib.parse import urlsplit
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import accounts
 from ..mail import send_mail
+from ..models import Membership, Unit
+from ..people import PeopleError, end_membership, running_memberships, start_membership
+from ..urls import safe_next_url
 from . import bp
-from .forms import NO_UNIT, AdminSetupForm, EmailOnlyForm, LoginForm, RegisterForm, ResetPasswordForm, unit_choices
+from .forms import (NO_UNIT, AdminSetupForm, ChangePasswordForm, EmailOnlyForm, JoinUnitForm, LoginForm, ProfileForm,
+                    RegisterForm, ResetPasswordForm, unit_choices)
 
 CHECK_MAIL = ("Wir haben dir eine E-Mail an {email} geschickt. Bitte klicke auf den Link darin, "
               "um deine Adresse zu bestätigen. Schau auch im Spam-Ordner nach.")
-
-
-def safe_next_url(target):
-    """``target`` if it is a path on this site, else None (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def _external_url(endpoint, **values):
@@ -37,8 +29,12 @@ def register():
         return redirect(url_for("learn.index"))
     form = RegisterForm()
     form.unit.choices = unit_choices()
-    if request.method == "GET" and request.args.get("unit", "").isdigit():
-        form.unit.data = int(request.args["unit"])
+    if request.method == "GET":
+        # Invitation links pre-fill unit and function: /register?unit=12&function=officer
+        if request.args.get("unit", "").isdigit():
+            form.unit.data = int(request.args["unit"])
+        if request.args.get("function") in Membership.FUNCTIONS:
+            form.function.data = request.args["function"]
     if form.validate_on_submit():
         unit_id = form.unit.data if form.unit.data != NO_UNIT else None
         user = accounts.register_user(form.name.data, form.email.data, form.password.data,
@@ -155,3 +151,72 @@ def setup_admin(token):
             flash("Dein Admin-Konto ist angelegt. Willkommen!", "success")
             return redirect(url_for("learn.index"))
     return render_template("auth/setup_admin.html", form=form)
+
+
+# --- the user's own account -----------------------------------------------------
+
+
+def _account_page(profile_form=None, password_form=None, join_form=None, status=200):
+    join_form = join_form or JoinUnitForm(prefix="join")
+    join_form.unit.choices = unit_choices(include_none=False)
+    return render_template("auth/account.html", profile_form=profile_form or ProfileForm(obj=current_user),
+                           password_form=password_form or ChangePasswordForm(prefix="pw"), join_form=join_form,
+                           memberships=list(running_memberships(current_user))), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ProfileForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            current_user.name = form.name.data.strip()
+            current_user.save(only=["name"])
+            flash("Dein Name ist gespeichert.", "success")
+            return redirect(url_for("auth.account"))
+        return _account_page(profile_form=form, status=400)
+    return _account_page()
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        if accounts.authenticate(current_user.email, form.current_password.data) is None:
+            form.current_password.errors.append("Das bisherige Passwort stimmt nicht.")
+        else:
+            accounts.set_password(current_user, form.password.data)
+            login_user(current_user)  # this session carries on with the new token; all others end
+            flash("Dein Passwort ist geändert. Auf anderen Geräten bist du jetzt abgemeldet.", "success")
+            return redirect(url_for("auth.account"))
+    return _account_page(password_form=form, status=400)
+
+
+@bp.route("/account/memberships", methods=["POST"])
+@login_required
+def join_unit():
+    form = JoinUnitForm(prefix="join")
+    form.unit.choices = unit_choices(include_none=False)
+    if form.validate_on_submit():
+        try:
+            membership = start_membership(current_user, Unit.get_by_id(form.unit.data), form.function.data)
+            flash(f"Eingetragen: {membership.function_label} in {membership.unit.display_name}.", "success")
+            return redirect(url_for("auth.account"))
+        except PeopleError as error:
+            flash(str(error), "error")
+    return _account_page(join_form=form, status=400)
+
+
+@bp.route("/account/memberships/<int:membership_id>/end", methods=["POST"])
+@login_required
+def leave_unit(membership_id):
+    membership = Membership.get_or_none((Membership.id == membership_id) & (Membership.user == current_user.id))
+    if membership is None:
+        abort(404)
+    try:
+        end_membership(membership)
+        flash("Eingetragen: nicht mehr in dieser Funktion.", "success")
+    except PeopleError as error:
+        flash(str(error), "error")
+    return redirect(url_for("auth.account"))

@@ -6,7 +6,7 @@ from peewee import IntegrityError
 
 from ..database import lock_rows
 from ..models import Certificate, User, db
-from ..progress import course_outline
+from ..progress import course_outline, latest_certificate
 from ..timeutil import add_months, utcnow
 
 # No 0/O, 1/I/L: codes are read off paper and typed in by hand.
@@ -34,41 +34,44 @@ def find_certificate(code):
     return Certificate.get_or_none(Certificate.code == normalized) if normalized else None
 
 
-def current_certificate(user, course, now=None):
-    """The user's newest valid certificate for the course, or None."""
-    now = now or utcnow()
-    return (Certificate.select()
-            .where((Certificate.user == user) & (Certificate.course == course) & Certificate.revoked_at.is_null()
-                   & (Certificate.expires_at.is_null() | (Certificate.expires_at > now)))
-            .order_by(Certificate.issued_at.desc())
-            .first())
-
-
 def issue_certificate_if_complete(user, course):
     """Issue a certificate the moment the completion rule is met.
 
-    Returns the new certificate, or None when the course is not complete or
-    the user already holds a valid one. Runs in one transaction that first
-    locks the user's row (on PostgreSQL; SQLite transactions are exclusive
-    anyway), so two requests finishing at once issue one certificate.
+    For a first certificate everything the learner did counts; for a renewal
+    only what they did after their latest certificate was issued, so a
+    certificate is never issued twice for the same work. The new certificate
+    supersedes the older ones, which stay verifiable.
+
+    Returns the new certificate or None. Runs in one transaction that first
+    locks the user's row (on PostgreSQL; SQLite write transactions are
+    exclusive anyway), so two requests finishing at once issue one certificate.
     """
     with db.atomic():
         lock_rows(User.select(User.id).where(User.id == user.id)).execute()
-        if current_certificate(user, course) is not None:
+        previous = latest_certificate(user, course)
+        since = previous.issued_at if previous else None
+        if not course_outline(course, user, since=since).is_complete:
             return None
-        if not course_outline(course, user).is_complete:
-            return None
-        membership = user.current_membership()
-        now = utcnow()
-        for _ in range(5):
-            try:
-                with db.atomic():  # savepoint: a code collision retries, not aborts
-                    return Certificate.create(
-                        user=user, course=course, code=generate_code(), issued_at=now,
-                        expires_at=add_months(now, course.certificate_valid_months),
-                        holder_name=user.name, unit_name=membership.unit.display_name if membership else "",
-                        course_title=course.title, course_version=course.version,
-                    )
-            except IntegrityError:
-                continue
-        raise RuntimeError("Could not generate a unique certificate code")
+        certificate = _create_certificate(user, course)
+        (Certificate.update(superseded_by=certificate)
+         .where((Certificate.user == user) & (Certificate.course == course) & (Certificate.id != certificate.id)
+                & Certificate.superseded_by.is_null())
+         .execute())
+        return certificate
+
+
+def _create_certificate(user, course):
+    membership = user.current_membership()
+    now = utcnow()
+    for _ in range(5):
+        try:
+            with db.atomic():  # savepoint: a code collision retries, not aborts
+                return Certificate.create(
+                    user=user, course=course, code=generate_code(), issued_at=now,
+                    expires_at=add_months(now, course.certificate_valid_months),
+                    holder_name=user.name, unit_name=membership.unit.display_name if membership else "",
+                    course_title=course.title, course_version=course.version,
+                )
+        except IntegrityError:
+            continue
+    raise RuntimeError("Could not generate a unique certificate code")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models import Course, Handout, Lesson, Module, Quiz, db
+from ..progress import refresh_enrollments
 from ..question_types import QUESTION_TYPES
 from ..timeutil import utcnow
 from .rendering import render_markdown
@@ -559,4 +560,9 @@ def load_content(course_root, quiz_root, build_url, check_only=False):
     courses = read_content(course_root, quiz_root)
     if check_only:
         return courses, None
-    return courses, apply_content(courses, build_url)
+    report = apply_content(courses, build_url)
+    if report.changed:
+        # Lessons or quizzes may have come or gone: learners' totals change with them.
+        for course in Course.select().where(Course.slug.in_([c.slug for c in courses])):
+            refresh_enrollments(course)
+    return courses, report

@@ -37,13 +37,10 @@ def index():
     courses = list(Course.select().where(~Course.is_retired).order_by(Course.title))
     if not current_user.is_authenticated:
         return render_template("learn/landing.html", courses=courses)
-    overviews = []
-    for course in courses:
-        outline = course_outline(course, current_user)
-        overviews.append((outline, outline.next_step()))
+    views = [learner_view(course, current_user) for course in courses]
     certificates = list(Certificate.select().where(Certificate.user == current_user)
                         .order_by(Certificate.issued_at.desc()))
-    return render_template("learn/index.html", overviews=overviews, certificates=certificates, step_url=step_url)
+    return render_template("learn/index.html", views=views, certificates=certificates, step_url=step_url)
 
 
 @bp.route("/learn/<course_slug>")
@@ -62,13 +59,11 @@ def course(course_slug):
 def lesson(course_slug, module_slug, lesson_slug):
     course = get_course_or_404(course_slug)
     lesson = get_lesson_or_404(course, module_slug, lesson_slug)
-    record_lesson_view(current_user, lesson)
-    outline = course_outline(course, current_user)
-    module_outline = outline.module_of(lesson)
+    record_lesson_view(current_user, lesson, course)
+    outline = learner_view(course, current_user).outline
     previous, following = outline.neighbours(lesson)
-    done = any(done for item, done in module_outline.lessons if item.id == lesson.id)
-    return render_template("learn/lesson.html", course=course, lesson=lesson, module_outline=module_outline,
-                           outline=outline, previous=previous, following=following, done=done)
+    return render_template("learn/lesson.html", course=course, lesson=lesson, module=lesson.module,
+                           previous=previous, following=following, done=outline.is_done(lesson))
 
 
 @bp.route("/learn/<course_slug>/<module_slug>/<lesson_slug>/done", methods=["POST"])
@@ -76,7 +71,7 @@ def lesson(course_slug, module_slug, lesson_slug):
 def complete(course_slug, module_slug, lesson_slug):
     course = get_course_or_404(course_slug)
     lesson = get_lesson_or_404(course, module_slug, lesson_slug)
-    complete_lesson(current_user, lesson)
+    complete_lesson(current_user, lesson, course)
     certificate = issue_certificate_if_complete(current_user, course)
     if certificate is not None:
         flash("Geschafft! Du hast den Kurs abgeschlossen. Dein Zertifikat ist fertig.", "success")

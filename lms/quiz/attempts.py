@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ..models import AttemptAnswer, QuizAttempt, db
+from ..progress import latest_certificate, refresh_enrollments
 from ..question_types import QUESTION_TYPES
 from ..timeutil import utcnow
 
@@ -28,10 +29,11 @@ class Allowance:
     retry_at: object = None  # naive UTC datetime
 
 
-def submitted_attempts(user, quiz):
-    return (QuizAttempt.select()
-            .where((QuizAttempt.user == user) & (QuizAttempt.quiz == quiz) & QuizAttempt.submitted_at.is_null(False))
-            .order_by(QuizAttempt.submitted_at.desc()))
+def submitted_attempts(user, quiz, since=None):
+    query = (QuizAttempt.select()
+             .where((QuizAttempt.user == user) & (QuizAttempt.quiz == quiz) & QuizAttempt.submitted_at.is_null(False))
+             .order_by(QuizAttempt.submitted_at.desc()))
+    return query.where(QuizAttempt.started_at > since) if since is not None else query
 
 
 def open_attempt(user, quiz):
@@ -43,9 +45,11 @@ def open_attempt(user, quiz):
 
 def attempt_allowance(user, quiz, now=None):
     """May the user start a new attempt now? Applies the attempt limit and,
-    after a failed attempt, the cooldown."""
+    after a failed attempt, the cooldown. A renewal of the certificate starts
+    with fresh attempts: only those after the latest certificate count."""
     now = now or utcnow()
-    attempts = list(submitted_attempts(user, quiz))
+    certificate = latest_certificate(user, quiz.course)
+    attempts = list(submitted_attempts(user, quiz, since=certificate.issued_at if certificate else None))
     used = len(attempts)
     left = max(quiz.max_attempts - used, 0) if quiz.max_attempts else None
     if quiz.max_attempts and used >= quiz.max_attempts:
@@ -72,8 +76,10 @@ def start_attempt(user, quiz, rng=None):
         if quiz.shuffle_questions:
             rng.shuffle(definitions)
         presented = [QUESTION_TYPES[d["type"]].present(d, rng, quiz.shuffle_choices) for d in definitions]
-        return QuizAttempt.create(user=user, quiz=quiz, token=secrets.token_urlsafe(16),
-                                  questions=presented, max_score=len(presented))
+        attempt = QuizAttempt.create(user=user, quiz=quiz, token=secrets.token_urlsafe(16),
+                                     questions=presented, max_score=len(presented))
+        refresh_enrollments(quiz.course, [user.id])
+        return attempt
 
 
 def read_responses(attempt, form):
@@ -116,4 +122,5 @@ def submit_attempt(attempt, responses):
                 {"attempt": attempt.id, "question_key": q["id"], "is_correct": g.correct, "response": r}
                 for q, r, g in results
             ]).execute()
+            refresh_enrollments(attempt.quiz.course, [attempt.user_id])
     return QuizAttempt.get_by_id(attempt.id), bool(updated)

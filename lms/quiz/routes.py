@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from ..certificates.issuing import issue_certificate_if_complete
 from ..learn.routes import get_course_or_404
 from ..models import Quiz, QuizAttempt
+from ..progress import learner_view
 from ..question_types import QUESTION_TYPES
 from . import bp
 from .attempts import (AttemptNotAllowed, attempt_allowance, grade, open_attempt, read_responses, start_attempt,
@@ -30,11 +31,12 @@ def get_own_attempt_or_404(token):
 def overview(course_slug, quiz_slug):
     course = get_course_or_404(course_slug)
     quiz = get_quiz_or_404(course, quiz_slug)
-    attempts = list(submitted_attempts(current_user, quiz))
-    return render_template("quiz/overview.html", course=course, quiz=quiz, attempts=attempts,
+    view = learner_view(course, current_user)
+    return render_template("quiz/overview.html", course=course, quiz=quiz,
+                           attempts=list(submitted_attempts(current_user, quiz)),
                            allowance=attempt_allowance(current_user, quiz),
                            open_attempt=open_attempt(current_user, quiz),
-                           passed=any(a.passed for a in attempts))
+                           passed=view.outline.quiz_passed(quiz), renewing=view.renewing)
 
 
 @bp.route("/<course_slug>/<quiz_slug>/start", methods=["POST"])

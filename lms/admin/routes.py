@@ -1,0 +1,39 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from peewee import fn
+
+from ..models import User
+from ..people import PeopleError, set_roles
+from ..urls import safe_next_url
+from . import bp
+
+PAGE_SIZE = 50
+ROLE_FILTERS = {"trainer": User.is_trainer, "executive": User.is_executive, "admin": User.is_admin}
+
+
+@bp.route("/users")
+def users():
+    query = User.select().order_by(fn.LOWER(User.name))
+    needle = request.args.get("q", "").strip().lower()[:100]
+    role = request.args.get("role", "")
+    if needle:
+        query = query.where(fn.LOWER(User.name).contains(needle) | User.email.contains(needle))
+    if role in ROLE_FILTERS:
+        query = query.where(ROLE_FILTERS[role])
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    total = query.count()
+    return render_template("admin/users.html", users=list(query.paginate(page, PAGE_SIZE)), q=needle, role=role,
+                           page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), total=total)
+
+
+@bp.route("/users/<int:user_id>/roles", methods=["POST"])
+def roles(user_id):
+    user = User.get_or_none(User.id == user_id) or abort(404)
+    try:
+        set_roles(user, current_user, trainer="trainer" in request.form, executive="executive" in request.form,
+                  admin="admin" in request.form)
+        flash(f"Rollen von {user.name} gespeichert.", "success")
+    except PeopleError as error:
+        flash(str(error), "error")
+    return redirect(safe_next_url(request.form.get("next")) or url_for("admin.users"))

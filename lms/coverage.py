@@ -1,0 +1,308 @@
+"""Coverage: which units have a trained member officer, at any date.
+
+A unit's status comes from its officers at that moment: people whose
+membership with function "officer" or "team" was running then.
+
+- trained: at least one of them held a valid certificate of the course,
+- expiring: trained, but the last of those certificates runs out within
+  ``expiring_days``,
+- in_training: none trained, but at least one had started the course,
+- registered: officers with accounts, none started,
+- open: nobody.
+
+Because memberships, certificates and learning records all carry dates and
+are never deleted, ``unit_coverage(course, at=some_past_moment)`` shows the
+picture of that day. Every function here runs a fixed number of queries,
+whatever the number of units or people.
+"""
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from peewee import Case, fn
+
+from .models import (Certificate, Course, Enrollment, Lesson, LessonProgress, Membership, Module, Quiz, QuizAttempt,
+                     Region, Unit, User)
+from .database import parse_timestamp, raw_rows
+from .progress import as_datetime, required_steps
+from .timeutil import utcnow
+
+OFFICER_FUNCTIONS = ("officer", "team")
+STATUS_LABELS = {
+    "trained": "Geschult",
+    "expiring": "Zertifikat läuft bald ab",
+    "in_training": "In Schulung",
+    "registered": "Registriert",
+    "open": "Offen",
+}
+STATUSES = tuple(STATUS_LABELS)
+DEFAULT_EXPIRING_DAYS = 60
+
+
+def required_course():
+    """The course whose certificate counts as 'trained' (REQUIRED_COURSE, or
+    the first course when that is not set)."""
+    slug = current_app.config.get("REQUIRED_COURSE")
+    query = Course.select().where(~Course.is_retired)
+    if slug:
+        return query.where(Course.slug == slug).first()
+    return query.order_by(Course.id).first()
+
+
+def membership_running(at):
+    return (Membership.started_at <= at) & (Membership.ended_at.is_null() | (Membership.ended_at > at))
+
+
+def unit_existing(at):
+    return (Unit.created_at <= at) & (Unit.retired_at.is_null() | (Unit.retired_at > at))
+
+
+def certificate_valid(certificate, at):
+    return (certificate.issued_at <= at
+            and (certificate.expires_at is None or certificate.expires_at > at)
+            and (certificate.revoked_at is None or certificate.revoked_at > at))
+
+
+@dataclass
+class PersonProgress:
+    """One person's standing in the course at a moment."""
+
+    steps_done: int = 0
+    steps_total: int = 0
+    started: bool = False
+    last_activity: datetime | None = None
+    certificates: list = field(default_factory=list)  # newest first
+    valid_certificate: Certificate | None = None
+
+    @property
+    def percent(self):
+        return round(100 * self.steps_done / self.steps_total) if self.steps_total else 0
+
+    @property
+    def latest_certificate(self):
+        return self.certificates[0] if self.certificates else None
+
+
+@dataclass
+class OfficerStatus:
+    """A current officer of a unit: who, since when, how far."""
+
+    membership_id: int
+    user_id: int
+    name: str
+    email: str
+    function: str
+    started_at: datetime
+    progress: PersonProgress
+
+    @property
+    def function_label(self):
+        return Membership.FUNCTIONS.get(self.function, self.function)
+
+
+@dataclass
+class UnitStatus:
+    unit: Unit
+    status: str
+    officers: list = field(default_factory=list)
+    valid_until: datetime | None = None  # latest expiry among officers' valid certificates
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self.status]
+
+    @property
+    def best_percent(self):
+        return max((o.progress.percent for o in self.officers), default=0)
+
+
+def people_progress(course, user_ids_query, at=None):
+    """PersonProgress per user id for the users the subquery selects.
+
+    For the present (``at`` None) the totals come from the Enrollment table;
+    for a past moment they are computed from the raw learning records."""
+    lesson_ids, quiz_ids = required_steps(course)
+    total = len(lesson_ids) + len(quiz_ids)
+    result = defaultdict(lambda: PersonProgress(steps_total=total))
+    if at is None:
+        at = utcnow()
+        enrollments = raw_rows(Enrollment.select(Enrollment.user, Enrollment.steps_done, Enrollment.started_at,
+                                                 Enrollment.last_activity_at)
+                               .where((Enrollment.course == course) & Enrollment.user.in_(user_ids_query)))
+        for user_id, steps_done, started_at, last_activity in enrollments:
+            person = result[user_id]
+            person.steps_done, person.started = steps_done, started_at is not None
+            person.last_activity = parse_timestamp(last_activity)
+    else:
+        _progress_at(course, user_ids_query, at, lesson_ids, quiz_ids, result)
+    _add_certificates(course, user_ids_query, at, result)
+    return result
+
+
+def _progress_at(course, user_ids_query, at, lesson_ids, quiz_ids, result):
+    """The same totals ``progress.refresh_enrollments`` keeps, as they were at ``at``."""
+    lesson_rows = (LessonProgress
+                   .select(LessonProgress.user,
+                           fn.SUM(Case(None, [((LessonProgress.completed_at <= at)
+                                               & LessonProgress.lesson.in_(lesson_ids or [0]), 1)], 0)),
+                           fn.MAX(LessonProgress.first_seen_at),
+                           fn.MAX(Case(None, [(LessonProgress.completed_at <= at, LessonProgress.completed_at)]))
+                           .python_value(as_datetime))
+                   .where(LessonProgress.lesson.in_(Lesson.select(Lesson.id).join(Module).where(Module.course == course))
+                          & (LessonProgress.first_seen_at <= at) & LessonProgress.user.in_(user_ids_query))
+                   .group_by(LessonProgress.user)
+                   .tuples())
+    attempt_rows = (QuizAttempt
+                    .select(QuizAttempt.user,
+                            fn.COUNT(fn.DISTINCT(Case(None, [((QuizAttempt.passed == True)  # noqa: E712
+                                                              & (QuizAttempt.submitted_at <= at)
+                                                              & QuizAttempt.quiz.in_(quiz_ids or [0]), QuizAttempt.quiz)]))),
+                            fn.MAX(QuizAttempt.started_at),
+                            fn.MAX(Case(None, [(QuizAttempt.submitted_at <= at, QuizAttempt.submitted_at)]))
+                            .python_value(as_datetime))
+                    .where(QuizAttempt.quiz.in_(Quiz.select(Quiz.id).where(Quiz.course == course))
+                           & (QuizAttempt.started_at <= at) & QuizAttempt.user.in_(user_ids_query))
+                    .group_by(QuizAttempt.user)
+                    .tuples())
+    for rows in (lesson_rows, attempt_rows):
+        for user_id, done, first, last in rows:
+            person = result[user_id]
+            person.started = True
+            person.steps_done += int(done or 0)
+            person.last_activity = _latest(person.last_activity, first, last)
+
+
+CERTIFICATE_COLUMNS = (Certificate.id, Certificate.user, Certificate.code, Certificate.issued_at,
+                       Certificate.expires_at, Certificate.revoked_at, Certificate.superseded_by)
+
+
+def _add_certificates(course, user_ids_query, at, result):
+    rows = raw_rows(Certificate.select(*CERTIFICATE_COLUMNS)
+                    .where((Certificate.course == course) & (Certificate.issued_at <= at)
+                           & Certificate.user.in_(user_ids_query))
+                    .order_by(Certificate.issued_at.desc()))
+    for id_, user_id, code, issued, expires, revoked, superseded_by in rows:
+        certificate = Certificate(id=id_, user=user_id, code=code, issued_at=parse_timestamp(issued),
+                                  expires_at=parse_timestamp(expires), revoked_at=parse_timestamp(revoked),
+                                  superseded_by=superseded_by)
+        person = result[user_id]
+        person.certificates.append(certificate)
+        if person.valid_certificate is None and certificate_valid(certificate, at):
+            person.valid_certificate = certificate
+
+
+def _latest(*moments):
+    present = [m for m in moments if m is not None]
+    return max(present) if present else None
+
+
+def unit_coverage(course, at=None, expiring_days=DEFAULT_EXPIRING_DAYS, unit_ids=None, region=None):
+    """UnitStatus for every unit that existed at ``at`` (default: now),
+    optionally only the given units or the units of one region."""
+    moment = at or utcnow()
+    units = Unit.select(Unit, Region).join(Region).where(unit_existing(moment)).order_by(Unit.name)
+    officer_condition = Membership.function.in_(OFFICER_FUNCTIONS) & membership_running(moment)
+    if unit_ids is not None:
+        units = units.where(Unit.id.in_(unit_ids))
+        officer_condition &= Membership.unit.in_(unit_ids)
+    if region:
+        units = units.where(Region.name == region)
+        officer_condition &= Membership.unit.in_(Unit.select(Unit.id).join(Region).where(Region.name == region))
+    # Plain rows, not models: building thousands of joined model objects
+    # costs more than the query.
+    memberships = raw_rows(Membership.select(Membership.id, Membership.unit, Membership.user, User.name, User.email,
+                                             Membership.function, Membership.started_at)
+                           .join(User).where(officer_condition).order_by(Membership.started_at))
+    progress = people_progress(course, Membership.select(Membership.user).where(officer_condition), at)
+
+    officers_by_unit = defaultdict(list)
+    for membership_id, unit_id, user_id, name, email, function, started_at in memberships:
+        officers_by_unit[unit_id].append(OfficerStatus(membership_id, user_id, name, email, function,
+                                                       parse_timestamp(started_at), progress[user_id]))
+    soon = moment + timedelta(days=expiring_days)
+    return [_unit_status(unit, officers_by_unit[unit.id], soon) for unit in units]
+
+
+def _unit_status(unit, officers, soon):
+    if not officers:
+        return UnitStatus(unit, "open")
+    valid = [o.progress.valid_certificate for o in officers if o.progress.valid_certificate]
+    if valid:
+        valid_until = max((c.expires_at for c in valid if c.expires_at), default=None)
+        expiring = valid_until is not None and valid_until <= soon
+        return UnitStatus(unit, "expiring" if expiring else "trained", officers, valid_until)
+    if any(o.progress.started for o in officers):
+        return UnitStatus(unit, "in_training", officers)
+    return UnitStatus(unit, "registered", officers)
+
+
+@dataclass
+class CoverageSummary:
+    total: int
+    counts: Counter
+    by_region: dict  # region name -> Counter
+
+    def percent(self, status):
+        return round(100 * self.counts[status] / self.total) if self.total else 0
+
+    @property
+    def covered(self):
+        """Units with a trained officer, expiring or not."""
+        return self.counts["trained"] + self.counts["expiring"]
+
+    @property
+    def covered_percent(self):
+        return round(100 * self.covered / self.total) if self.total else 0
+
+
+def summarize(statuses):
+    by_region = defaultdict(Counter)
+    for row in statuses:
+        by_region[row.unit.region.name][row.status] += 1
+    return CoverageSummary(len(statuses), Counter(row.status for row in statuses), dict(sorted(by_region.items())))
+
+
+def month_ends(months, now=None):
+    """The last moment of each of the last ``months`` months, the current
+    month ending now."""
+    now = now or utcnow()
+    ends = [now]
+    first_of_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    for _ in range(months - 1):
+        ends.append(first_of_month - timedelta(microseconds=1))
+        first_of_month = (first_of_month - timedelta(days=1)).replace(day=1)
+    return list(reversed(ends))
+
+
+def trained_units_over_time(course, months=12, now=None):
+    """[(moment, number of trained units)] at the end of each month.
+
+    One query pairs every officer membership with the holder's certificates;
+    each pair gives a span of time in which its unit was trained (membership
+    running and certificate valid). The months are then counted in memory."""
+    moments = month_ends(months, now)
+    far_future = datetime.max
+    units = {unit_id: (parse_timestamp(created), parse_timestamp(retired)) for unit_id, created, retired in
+             raw_rows(Unit.select(Unit.id, Unit.created_at, Unit.retired_at))}
+    spans = defaultdict(list)
+    pairs = raw_rows(Membership
+                     .select(Membership.unit, Membership.started_at, Membership.ended_at, Certificate.issued_at,
+                             Certificate.expires_at, Certificate.revoked_at)
+                     .join(Certificate, on=(Certificate.user == Membership.user))
+                     .where(Membership.function.in_(OFFICER_FUNCTIONS) & (Certificate.course == course)))
+    for unit_id, started, ended, issued, expires, revoked in pairs:
+        start = max(parse_timestamp(started), parse_timestamp(issued))
+        end = min(parse_timestamp(ended) or far_future, parse_timestamp(expires) or far_future,
+                  parse_timestamp(revoked) or far_future)
+        if start < end:
+            spans[unit_id].append((start, end))
+    series = []
+    for at in moments:
+        trained = 0
+        for unit_id, unit_spans in spans.items():
+            created, retired = units.get(unit_id, (far_future, None))
+            if created <= at and (retired is None or retired > at) and any(s <= at < e for s, e in unit_spans):
+                trained += 1
+        series.append((at, trained))
+    return series

@@ -1,0 +1,185 @@
+"""The unit table and the people list: filtering, sorting, and the rows the
+page and the CSV/XLSX exports share (so an export is exactly what the page
+shows with the same filters)."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import JOIN, fn
+
+from ..coverage import STATUS_LABELS, STATUSES, people_progress
+from ..models import Membership, Region, Unit, User
+from ..timeutil import end_of_local_day, utcnow
+
+UNIT_SORTS = {
+    "name": lambda row: row.unit.name.casefold(),
+    "region": lambda row: (row.unit.region.name, row.unit.name.casefold()),
+    "status": lambda row: (STATUSES.index(row.status), row.unit.name.casefold()),
+    "progress": lambda row: (row.best_percent, row.unit.name.casefold()),
+    "valid_until": lambda row: (row.valid_until or datetime.min, row.unit.name.casefold()),
+}
+CERTIFICATE_FILTERS = {"valid": "Gültiges Zertifikat", "expired": "Abgelaufen/ersetzt/widerrufen", "none": "Kein Zertifikat"}
+PAGE_SIZE = 100
+
+
+def parse_date(text, tz_name="Europe/Berlin"):
+    """'2026-06-30' -> the end of that local day (as naive UTC), or None."""
+    try:
+        return end_of_local_day(datetime.strptime(text, "%Y-%m-%d").date(), tz_name)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class UnitFilter:
+    region: str = ""
+    status: str = ""
+    query: str = ""
+    sort: str = "name"
+    descending: bool = False
+
+    @classmethod
+    def from_args(cls, args):
+        sort = args.get("sort", "name")
+        status = args.get("status", "")
+        return cls(region=args.get("region", "").strip(), status=status if status in STATUSES else "",
+                   query=args.get("q", "").strip()[:100], sort=sort if sort in UNIT_SORTS else "name",
+                   descending=args.get("order") == "desc")
+
+    def apply(self, rows):
+        needle = self.query.casefold()
+        selected = [
+            row for row in rows
+            if (not self.region or row.unit.region.name == self.region)
+            and (not self.status or row.status == self.status)
+            and (not needle or needle in row.unit.name.casefold()
+                 or any(needle in o.name.casefold() for o in row.officers))
+        ]
+        return sorted(selected, key=UNIT_SORTS[self.sort], reverse=self.descending)
+
+    def args(self, **changes):
+        """Query arguments for links that keep the other filters."""
+        values = {"region": self.region, "status": self.status, "q": self.query, "sort": self.sort,
+                  "order": "desc" if self.descending else "asc"}
+        values.update(changes)
+        return {key: value for key, value in values.items() if value}
+
+
+UNIT_COLUMNS = ["Gliederung", "Art", "Region", "Status", "Mitgliederbeauftragte", "Bester Fortschritt (%)",
+                "Zertifikat gültig bis", "Letzte Aktivität"]
+
+
+def unit_export_rows(rows):
+    for row in rows:
+        activity = max((o.progress.last_activity for o in row.officers if o.progress.last_activity), default=None)
+        yield [row.unit.name, row.unit.kind, row.unit.region.name, STATUS_LABELS[row.status],
+               ", ".join(o.name for o in row.officers), row.best_percent if row.officers else None,
+               row.valid_until, activity]
+
+
+# --- people -------------------------------------------------------------------
+
+
+@dataclass
+class PeopleFilter:
+    region: str = ""
+    unit_id: int | None = None
+    function: str = ""
+    certificate: str = ""
+    query: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args):
+        unit = args.get("unit", "")
+        function = args.get("function", "")
+        certificate = args.get("certificate", "")
+        page = args.get("page", "1")
+        return cls(region=args.get("region", "").strip(), unit_id=int(unit) if unit.isdigit() else None,
+                   function=function if function in Membership.FUNCTIONS else "",
+                   certificate=certificate if certificate in CERTIFICATE_FILTERS else "",
+                   query=args.get("q", "").strip()[:100], page=max(int(page), 1) if page.isdigit() else 1)
+
+    def args(self, **changes):
+        values = {"region": self.region, "unit": self.unit_id, "function": self.function,
+                  "certificate": self.certificate, "q": self.query, "page": self.page}
+        values.update(changes)
+        return {key: value for key, value in values.items() if value and not (key == "page" and value == 1)}
+
+
+@dataclass
+class PersonRow:
+    user: User
+    membership: Membership | None
+    progress: object
+
+    @property
+    def certificate_state(self):
+        certificate = self.progress.latest_certificate
+        if certificate is None:
+            return "none"
+        return "valid" if self.progress.valid_certificate is not None else "expired"
+
+
+def people_query(people_filter):
+    """Users with their running memberships (one row per membership; users
+    without a unit appear once), filtered in SQL."""
+    running = (Membership.ended_at.is_null())
+    query = (User.select(User, Membership, Unit, Region)
+             .join(Membership, JOIN.LEFT_OUTER, on=(Membership.user == User.id) & running)
+             .join(Unit, JOIN.LEFT_OUTER).join(Region, JOIN.LEFT_OUTER)
+             .order_by(fn.LOWER(User.name), User.id))
+    if people_filter.region:
+        query = query.where(Region.name == people_filter.region)
+    if people_filter.unit_id:
+        query = query.where(Unit.id == people_filter.unit_id)
+    if people_filter.function:
+        query = query.where(Membership.function == people_filter.function)
+    if people_filter.query:
+        needle = people_filter.query.lower()
+        query = query.where(fn.LOWER(User.name).contains(needle) | User.email.contains(needle))
+    return query
+
+
+def _joined_membership(user):
+    """The membership a LEFT JOIN attached to ``user``, or None when it found none."""
+    membership = getattr(user, "membership", None)
+    return membership if membership is not None and membership.id is not None else None
+
+
+def people_rows(course, people_filter, paginate=True):
+    """(rows, total) for the people list. Progress is computed only for the
+    rows shown, unless a certificate filter needs it for everyone."""
+    query = people_query(people_filter)
+    needs_all = bool(people_filter.certificate) or not paginate
+    selected = query if needs_all else query.paginate(people_filter.page, PAGE_SIZE)
+    users = list(selected)
+    ids = [u.id for u in users]
+    progress = people_progress(course, User.select(User.id).where(User.id.in_(ids)), utcnow()) if ids else {}
+    rows = [PersonRow(u, _joined_membership(u), progress[u.id]) for u in users]
+    if people_filter.certificate:
+        rows = [r for r in rows if r.certificate_state == people_filter.certificate]
+        total = len(rows)
+        if paginate:
+            start = (people_filter.page - 1) * PAGE_SIZE
+            rows = rows[start:start + PAGE_SIZE]
+        return rows, total
+    return rows, (query.count() if paginate else len(rows))
+
+
+PEOPLE_COLUMNS = ["Name", "E-Mail", "Gliederung", "Region", "Funktion", "Seit", "Fortschritt (%)",
+                  "Zertifikat", "Zertifikat gültig bis", "Letzte Aktivität", "Registriert am"]
+CERTIFICATE_LABELS = {"valid": "gültig", "expiring": "läuft bald ab", "expired": "abgelaufen", "revoked": "widerrufen",
+                      "superseded": "ersetzt", "none": "keins"}
+
+
+def people_export_rows(rows):
+    for row in rows:
+        membership = row.membership
+        certificate = row.progress.valid_certificate or row.progress.latest_certificate
+        yield [row.user.name, row.user.email,
+               membership.unit.display_name if membership else "", membership.unit.region.name if membership else "",
+               membership.function_label if membership else "", membership.started_at if membership else None,
+               row.progress.percent,
+               CERTIFICATE_LABELS[certificate.status()] if certificate else CERTIFICATE_LABELS["none"],
+               certificate.expires_at if certificate else None, row.progress.last_activity, row.user.created_at]
+

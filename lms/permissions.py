@@ -1,0 +1,35 @@
+"""Who may see and do what. Each blueprint checks these in one
+``before_request`` hook, so no view can forget its check."""
+from flask import abort
+from flask_login import current_user
+
+from .models import Membership
+
+
+def is_executive(user):
+    """Executives and admins see the whole dashboard and named people."""
+    return user.is_authenticated and (user.is_executive or user.is_admin)
+
+
+def board_unit_ids(user):
+    """Units where the user currently sits on the board."""
+    if not user.is_authenticated:
+        return set()
+    rows = Membership.select(Membership.unit).where(
+        (Membership.user == user.id) & (Membership.function == "board") & Membership.ended_at.is_null())
+    return {row.unit_id for row in rows}
+
+
+def can_view_unit(user, unit_id):
+    return is_executive(user) or unit_id in board_unit_ids(user)
+
+
+def require(allowed):
+    """403 unless ``allowed``; anonymous visitors are sent to the login."""
+    if not current_user.is_authenticated:
+        from .extensions import login_manager
+
+        return login_manager.unauthorized()
+    if not allowed:
+        abort(403)
+    return None

@@ -1,0 +1,158 @@
+"""Reminder e-mails: to officers who stalled, to holders of certificates about
+to expire, and a summary to the state executive.
+
+``plan_reminders`` works out who is due (a dry run is just the plan);
+``send_reminders`` sends them. Each mail is first claimed in the reminder
+log under a unique (person, kind, period) key, so nobody gets the same
+reminder twice in a period, even when two runs overlap. The periods:
+
+- stalled: one mail per REMINDER_PERIOD_DAYS window,
+- expiring: one mail per certificate,
+- summary: one mail per executive per REMINDER_PERIOD_DAYS window.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app, render_template
+from peewee import IntegrityError
+
+from .coverage import OFFICER_FUNCTIONS, STATUS_LABELS, STATUSES, membership_running, people_progress, summarize, unit_coverage
+from .mail import send_mail
+from .models import Certificate, Membership, ReminderLog, Unit, User, db
+from .timeutil import utcnow
+
+EPOCH = datetime(2020, 1, 1)
+
+
+@dataclass
+class PlannedReminder:
+    kind: str
+    user: User
+    period_key: str
+    subject: str
+    template: str
+    context: dict = field(default_factory=dict)
+
+
+@dataclass
+class SendResult:
+    planned: list
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def _window(now, days):
+    """The number of the ``days``-long period ``now`` falls in."""
+    return f"w{(now - EPOCH).days // days}"
+
+
+def _already_sent(keys):
+    """Of the (user id, kind, period) keys, those with a sent mail."""
+    if not keys:
+        return set()
+    user_ids = {user_id for user_id, _, _ in keys}
+    rows = (ReminderLog.select(ReminderLog.user, ReminderLog.kind, ReminderLog.period_key)
+            .where(ReminderLog.user.in_(list(user_ids)) & (ReminderLog.status == "sent")).tuples())
+    return set(rows) & set(keys)
+
+
+def plan_reminders(course, now=None):
+    config = current_app.config
+    now = now or utcnow()
+    period = _window(now, config["REMINDER_PERIOD_DAYS"])
+    base_url = config["BASE_URL"]
+    course_url = f"{base_url}/learn/{course.slug}"
+    planned = []
+
+    # Officers who started or registered but have not moved for STALLED_DAYS.
+    stalled_before = now - timedelta(days=config["STALLED_DAYS"])
+    officers_condition = Membership.function.in_(OFFICER_FUNCTIONS) & membership_running(now)
+    officers = {m.user_id: m for m in Membership.select(Membership, User, Unit).join(User).switch(Membership).join(Unit)
+                .where(officers_condition)}
+    progress = people_progress(course, Membership.select(Membership.user).where(officers_condition), now)
+    for user_id, membership in officers.items():
+        person = progress[user_id]
+        last = person.last_activity or membership.user.created_at
+        if person.valid_certificate is None and last <= stalled_before:
+            planned.append(PlannedReminder(
+                "stalled", membership.user, period, "Deine Schulung zur Mitgliederbetreuung wartet auf dich",
+                "reminder_stalled", {"user": membership.user, "membership": membership, "progress": person,
+                                     "course": course, "link": course_url, "started": person.started}))
+
+    # Certificates running out within EXPIRING_DAYS, with no newer one.
+    soon = now + timedelta(days=config["EXPIRING_DAYS"])
+    expiring = (Certificate.select(Certificate, User).join(User)
+                .where((Certificate.course == course) & Certificate.revoked_at.is_null()
+                       & Certificate.superseded_by.is_null() & (Certificate.expires_at > now)
+                       & (Certificate.expires_at <= soon)))
+    for certificate in expiring:
+        planned.append(PlannedReminder(
+            "expiring", certificate.user, f"certificate-{certificate.id}", "Dein Zertifikat läuft bald ab",
+            "reminder_expiring", {"user": certificate.user, "certificate": certificate, "course": course,
+                                  "link": course_url}))
+
+    # The executive's summary.
+    executives = list(User.select().where(User.is_executive))
+    if executives:
+        rows = unit_coverage(course, at=now, expiring_days=config["EXPIRING_DAYS"])
+        summary = summarize(rows)
+        context = {"summary": summary, "statuses": STATUSES, "labels": STATUS_LABELS, "course": course,
+                   "open_units": [r.unit for r in rows if r.status == "open"],
+                   "expiring_units": [r for r in rows if r.status == "expiring"],
+                   "link": f"{base_url}/dashboard/"}
+        for executive in executives:
+            planned.append(PlannedReminder("summary", executive, period, "Mitgliederbetreuung in NRW: der Stand",
+                                           "reminder_summary", {**context, "user": executive}))
+
+    done = _already_sent([(r.user.id, r.kind, r.period_key) for r in planned])
+    return [r for r in planned if (r.user.id, r.kind, r.period_key) not in done]
+
+
+def _claim(reminder, triggered_by):
+    """Reserve the log entry for this reminder; None when another run got it
+    (or it was sent before). A failed earlier attempt may be retried."""
+    values = dict(user=reminder.user.id, kind=reminder.kind, period_key=reminder.period_key,
+                  email=reminder.user.email, subject=reminder.subject, status="pending", sent_at=utcnow(),
+                  triggered_by=triggered_by.id if triggered_by is not None else None)
+    try:
+        with db.atomic():
+            return ReminderLog.create(**values)
+    except IntegrityError:
+        retried = (ReminderLog.update(**values)
+                   .where((ReminderLog.user == reminder.user.id) & (ReminderLog.kind == reminder.kind)
+                          & (ReminderLog.period_key == reminder.period_key) & (ReminderLog.status == "failed"))
+                   .execute())
+        if not retried:
+            return None
+        return ReminderLog.get((ReminderLog.user == reminder.user.id) & (ReminderLog.kind == reminder.kind)
+                               & (ReminderLog.period_key == reminder.period_key))
+
+
+def send_reminders(course, triggered_by=None, dry_run=False, now=None):
+    result = SendResult(plan_reminders(course, now))
+    if dry_run:
+        return result
+    for reminder in result.planned:
+        entry = _claim(reminder, triggered_by)
+        if entry is None:
+            result.skipped += 1
+            continue
+        delivered = send_mail(reminder.user.email, reminder.subject, reminder.template, **reminder.context)
+        entry.status = "sent" if delivered else "failed"
+        entry.save(only=[ReminderLog.status])
+        if delivered:
+            result.sent += 1
+        else:
+            result.failed += 1
+    return result
+
+
+def previews(planned):
+    """The first planned mail of each kind, rendered: {kind: (to, subject, body)}."""
+    shown = {}
+    for reminder in planned:
+        if reminder.kind not in shown:
+            body = render_template(f"mail/{reminder.template}.txt", **reminder.context)
+            shown[reminder.kind] = (reminder.user.email, reminder.subject, body)
+    return shown
