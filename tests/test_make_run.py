@@ -19,6 +19,7 @@ def test_make_run_sets_up_and_serves_the_app(tmp_path):
     env = {**os.environ, "LMS_INSTANCE_PATH": str(tmp_path / "instance"), "PORT": str(port)}
     env.pop("DATABASE_URL", None)
     env.pop("MAIL_SERVER", None)
+    env.pop("LMS_BASE_URL", None)  # `make test` exports the default port's URL
     process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=PROJECT, env=env, start_new_session=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
