@@ -6,7 +6,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import accounts
-from .content.loader import load_content
+from .content.loader import BrowserEditsConflict, load_content
 from .content.source import ContentErrors
 from .database import migrate as run_migrations
 from .database import pending_migrations, write_migration
@@ -67,15 +67,20 @@ def _import_units(csv_file, list_new=True):
 
 @lms_cli.command("load-content", help="Kursinhalte aus course/ und quizzes/ prüfen und laden.")
 @click.option("--check", is_flag=True, help="Nur prüfen, nichts schreiben.")
+@click.option("--force", is_flag=True, help="Auch laden, wenn der Kurs seitdem im Browser bearbeitet wurde.")
 @with_appcontext
-def load_content_command(check):
-    _load_content(check)
+def load_content_command(check, force):
+    try:
+        _load_content(check, keep_browser_edits=not force)
+    except BrowserEditsConflict as conflict:
+        raise click.ClickException(str(conflict))
 
 
-def _load_content(check=False):
+def _load_content(check=False, keep_browser_edits=True):
     config = current_app.config
     try:
-        courses, report = load_content(config["COURSE_DIR"], config["QUIZ_DIR"], build_url, check_only=check)
+        courses, report = load_content(config["COURSE_DIR"], config["QUIZ_DIR"], build_url, check_only=check,
+                                       keep_browser_edits=keep_browser_edits)
     except ContentErrors as errors:
         for error in errors.errors:
             click.echo(str(error), err=True)
@@ -113,7 +118,10 @@ def setup_command():
     if not Unit.select().exists():
         click.echo("Gliederungen werden geladen:")
         _import_units(Path(current_app.config["UNITS_CSV"]), list_new=False)
-    _load_content()
+    try:
+        _load_content()
+    except BrowserEditsConflict as conflict:
+        click.echo(f"Inhalte nicht aus Dateien geladen: {conflict}")
     if not accounts.admin_exists():
         link = f"{current_app.config['BASE_URL']}/setup/{accounts.admin_setup_token()}"
         click.echo("")

@@ -375,6 +375,45 @@ class ReminderLog(BaseModel):
         indexes = ((("user", "kind", "period_key"), True),)
 
 
+class ContentRevision(BaseModel):
+    """One saved state of one content file of a course.
+
+    The files in ``course/`` and ``quizzes/`` are the exchange format; the
+    authoring area keeps every state of every file here. ``key`` names the
+    file independently of its position (``course.yaml``, ``summary.md``,
+    ``lessons/<module>/<lesson>``, ``templates/<slug>``, ``quizzes/<slug>``),
+    so reordering keeps a lesson's history together. ``text`` None means the
+    file was removed (retired). A revision with ``published_at`` set is what
+    learners see; the newest revision of a key is the trainers' draft.
+    """
+
+    course_slug = CharField()
+    key = CharField()
+    number = IntegerField()  # 1, 2, 3 ... per course and key
+    position = IntegerField(null=True)  # lessons and templates: NN in the file name
+    text = TextField(null=True)
+    author = ForeignKeyField(User, null=True, backref="content_revisions")  # None: loaded from files
+    note = CharField(default="")
+    created_at = DateTimeField(default=utcnow)
+    published_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("course_slug", "key", "number"), True),)
+
+
+class MediaFile(BaseModel):
+    """An image uploaded for lessons, stored under ``instance/media/``."""
+
+    name = CharField(unique=True)  # content hash + extension, used in /media/<name>
+    original_name = CharField()
+    mime_type = CharField()
+    width = IntegerField()
+    height = IntegerField()
+    size = IntegerField()
+    uploaded_by = ForeignKeyField(User, null=True, backref="media_files")
+    uploaded_at = DateTimeField(default=utcnow)
+
+
 ALL_MODELS = [
     Region,
     Unit,
@@ -392,4 +431,6 @@ ALL_MODELS = [
     Certificate,
     AuditLog,
     ReminderLog,
+    ContentRevision,
+    MediaFile,
 ]

@@ -22,6 +22,8 @@ from ..progress import refresh_enrollments
 from ..question_types import QUESTION_TYPES
 from ..timeutil import utcnow
 from .rendering import render_markdown
+from .revisions import NOTE_FILES, has_unexported_browser_edits, published_tree, record_tree
+from .tree import read_tree
 from .source import (SLUG, ContentError, ContentErrors, Fields, markdown_structure_errors, ordered_name, parse_yaml,
                      split_front_matter)
 
@@ -555,12 +557,37 @@ def _apply_document(model, existing, key, identity, values, source, resolve, rep
     _upsert(model, existing, key, identity, values, report, kind)
 
 
-def load_content(course_root, quiz_root, build_url, check_only=False):
-    """Validate, then (unless ``check_only``) apply. Returns (courses, report or None)."""
+class BrowserEditsConflict(Exception):
+    """Loading the files would overwrite what trainers changed in the browser."""
+
+    def __init__(self, course_slugs):
+        self.course_slugs = course_slugs
+        super().__init__(
+            f"Der Kurs {', '.join(course_slugs)} wurde im Browser bearbeitet, und die Dateien weichen davon ab. "
+            "Lade ihn über den Export aus der App herunter, bevor du Dateien lädst, oder erzwinge das Laden "
+            "mit --force (die Änderungen aus dem Browser bleiben in der Versionsgeschichte).")
+
+
+def load_content(course_root, quiz_root, build_url, check_only=False, keep_browser_edits=False):
+    """Validate, then (unless ``check_only``) apply and record the files as
+    the published revision of each course. Returns (courses, report or None).
+
+    With ``keep_browser_edits`` nothing is written when a course was edited
+    in the browser since the last load and the files differ from what is
+    published: ``BrowserEditsConflict``."""
     courses = read_content(course_root, quiz_root)
     if check_only:
         return courses, None
-    report = apply_content(courses, build_url)
+    trees = {c.slug: read_tree(Path(c.path), Path(quiz_root) / c.slug) for c in courses}
+    with db.atomic():
+        if keep_browser_edits:
+            conflicts = [slug for slug, tree in trees.items()
+                         if has_unexported_browser_edits(slug) and published_tree(slug) != tree]
+            if conflicts:
+                raise BrowserEditsConflict(conflicts)
+        report = apply_content(courses, build_url)
+        for slug, tree in trees.items():
+            record_tree(slug, tree, author=None, note=NOTE_FILES, published=True)
     if report.changed:
         # Lessons or quizzes may have come or gone: learners' totals change with them.
         for course in Course.select().where(Course.slug.in_([c.slug for c in courses])):
