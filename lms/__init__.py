@@ -9,7 +9,7 @@ from .config import WEAK_SECRET_KEYS, Config
 from .database import open_database
 from .extensions import csrf, login_manager
 from .models import User, db
-from .permissions import is_executive
+from .permissions import can_author, is_executive
 from .timeutil import format_date, format_datetime, to_local
 
 
@@ -90,12 +90,13 @@ def _load_user(session_id):
 def _register_blueprints(app):
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .authoring import bp as authoring_bp
     from .certificates import bp as certificates_bp
     from .dashboard import bp as dashboard_bp
     from .learn import bp as learn_bp
     from .quiz import bp as quiz_bp
 
-    for blueprint in (auth_bp, learn_bp, quiz_bp, certificates_bp, dashboard_bp, admin_bp):
+    for blueprint in (auth_bp, learn_bp, quiz_bp, certificates_bp, dashboard_bp, authoring_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 
@@ -105,6 +106,7 @@ def _register_template_helpers(app):
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, tz)
     app.jinja_env.filters["isodate"] = lambda value: to_local(value, tz).strftime("%Y-%m-%d") if value else ""
     app.jinja_env.globals["is_executive"] = is_executive
+    app.jinja_env.globals["can_author"] = can_author
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -8,9 +8,12 @@ PDF are two renderings of the same ``Guide``.
 import hashlib
 import os
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 
+from flask import current_app, has_app_context
 from fpdf.fonts import TextStyle
+from PIL import Image
 from fpdf.outline import TableOfContents
 
 from .models import Handout, Lesson, Module
@@ -24,6 +27,9 @@ ADMONITION = re.compile(
     r'<div class="admonition[^"]*">\s*<p class="admonition-title">(.*?)</p>(.*?)</div>', re.S)
 CLASS_OR_ID = re.compile(r'\s(?:class|id|rel|title)="[^"]*"')
 LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
+# bleach writes attributes in alphabetical order: alt before src.
+IMAGE = re.compile(r'<img(?: alt="(?P<alt>[^"]*)")? src="/media/(?P<src>[\w.-]+)"[^>]*>')
+PDF_IMAGE_MAX_WIDTH = 600  # pixels, as fpdf2's write_html counts them: about the text width
 
 
 @dataclass
@@ -108,9 +114,22 @@ def _pdf_html(html, heading_shift):
     html = shift_headings(html, heading_shift)
     # Links into the online course mean nothing on paper: keep their text.
     html = LINK.sub(lambda m: m.group(0) if m.group(1).startswith(("http://", "https://", "mailto:")) else m.group(2), html)
+    html = IMAGE.sub(_pdf_image, html)
     html = CLASS_OR_ID.sub("", html)
     html = re.sub(r"</?(div|span|thead|tbody|abbr|mark|small|caption|kbd)[^>]*>", "", html)
     return html
+
+
+def _pdf_image(match):
+    """Uploaded images from the instance folder, at most a column wide;
+    an image that cannot be found is replaced by its description."""
+    name, alt = match.group("src"), match.group("alt") or "Bild"
+    path = Path(current_app.instance_path) / "media" / name if has_app_context() else None
+    if path is None or not path.is_file():
+        return f"<p><i>[Bild: {alt}]</i></p>"
+    with Image.open(path) as image:
+        width = min(image.width, PDF_IMAGE_MAX_WIDTH)
+    return f'<img src="{path}" width="{width}">'
 
 
 class GuideDocument(Document):

@@ -11,6 +11,11 @@ def is_executive(user):
     return user.is_authenticated and (user.is_executive or user.is_admin)
 
 
+def can_author(user):
+    """Trainers (and admins) write and publish course content."""
+    return user.is_authenticated and (user.is_trainer or user.is_admin)
+
+
 def board_unit_ids(user):
     """Units where the user currently sits on the board."""
     if not user.is_authenticated:

@@ -302,4 +302,55 @@ class Ordering(QuestionType):
         return Grading(list(response or []) == presented["correct_order"])
 
 
-QUESTION_TYPES = {cls.name: cls() for cls in (SingleChoice, MultipleChoice, TrueFalse, ShortText, Ordering)}
+class Matching(QuestionType):
+    """Pairs to match: each left entry gets one of the right entries."""
+
+    name = "matching"
+    label = "Zuordnung"
+    extra_keys = {"pairs"}
+
+    def parse_specific(self, fields):
+        pairs = []
+        for pair in fields.mapping_list("pairs"):
+            pair.unknown_keys({"left", "right"})
+            pairs.append((pair.text("left") or "", pair.text("right") or ""))
+        if fields.has("pairs"):
+            if len(pairs) < 2:
+                fields.error("Eine Zuordnung braucht mindestens zwei Paare.", "pairs")
+            for side, index in (("links", 0), ("rechts", 1)):
+                texts = [pair[index] for pair in pairs]
+                if len(set(texts)) != len(texts):
+                    fields.error(f"Zwei Paare haben {side} denselben Text: die Zuordnung wäre nicht eindeutig.", "pairs")
+        return {"pairs": [{"left": left, "left_html": render_inline_markdown(left), "right": right,
+                           "right_html": render_inline_markdown(right)} for left, right in pairs]}
+
+    def present(self, definition, rng, shuffle_choices):
+        snapshot = super().present(definition, rng, shuffle_choices)
+        lefts = [{"key": index, "html": pair["left_html"]} for index, pair in enumerate(definition["pairs"])]
+        rights = [{"key": index, "html": pair["right_html"]} for index, pair in enumerate(definition["pairs"])]
+        if shuffle_choices:
+            rng.shuffle(lefts)
+        rng.shuffle(rights)  # always: in definition order, the answer would be the same row
+        snapshot["lefts"] = lefts
+        snapshot["rights"] = rights
+        return snapshot
+
+    def item_field_name(self, presented, key):
+        return f"{self.field_name(presented)}-{key}"
+
+    def read_response(self, presented, form):
+        valid = {str(right["key"]): right["key"] for right in presented["rights"]}
+        response = {}
+        for left in presented["lefts"]:
+            value = form.get(self.item_field_name(presented, left["key"]), "")
+            if value not in valid:
+                return None, "Bitte ordne jedem Eintrag etwas zu."
+            response[str(left["key"])] = valid[value]
+        return response, None
+
+    def grade(self, presented, response):
+        response = response or {}
+        return Grading(all(response.get(str(left["key"])) == left["key"] for left in presented["lefts"]))
+
+
+QUESTION_TYPES = {cls.name: cls() for cls in (SingleChoice, MultipleChoice, TrueFalse, ShortText, Ordering, Matching)}

@@ -14,6 +14,9 @@ def correct_form(attempt):
         elif q["type"] == "ordering":
             for position, key in enumerate(q["correct_order"], start=1):
                 data[f"{name}-{key}"] = str(position)
+        elif q["type"] == "matching":
+            for left in q["lefts"]:
+                data[f"{name}-{left['key']}"] = str(left["key"])
     return data
 
 
@@ -31,6 +34,10 @@ def wrong_form(attempt):
         elif q["type"] == "ordering":
             for position, key in enumerate(reversed(q["correct_order"]), start=1):
                 data[f"{name}-{key}"] = str(position)
+        elif q["type"] == "matching":
+            keys = [left["key"] for left in q["lefts"]]
+            for left, other in zip(keys, keys[1:] + keys[:1]):
+                data[f"{name}-{left}"] = str(other)
     return data
 
 

@@ -1,11 +1,12 @@
 from pathlib import Path
 
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 
 from ..certificates.issuing import issue_certificate_if_complete
 from ..guide import cached_guide_pdf, compile_guide, handout_pdf, lesson_anchor, link_within_guide, shift_headings
-from ..models import Certificate, Course, Handout, Lesson, Module
+from ..media import media_dir
+from ..models import Certificate, Course, Handout, Lesson, MediaFile, Module
 from ..progress import complete_lesson, learner_view, record_lesson_view
 from . import bp
 
@@ -128,3 +129,17 @@ def guide_download(course_slug):
     guide = compile_guide(get_course_or_404(course_slug))
     data = cached_guide_pdf(guide, Path(current_app.instance_path) / "cache")
     return pdf_response(data, f"Leitfaden-{guide.course.slug}-v{guide.course.version}.pdf")
+
+
+@bp.route("/media/<name>")
+@login_required
+def media(name):
+    """Images in lessons. Only files the platform re-encoded itself, with
+    headers that stop a browser from treating them as anything but images."""
+    row = MediaFile.get_or_none(MediaFile.name == name) or abort(404)
+    response = send_from_directory(media_dir(current_app.instance_path), row.name, mimetype=row.mime_type,
+                                   max_age=365 * 24 * 3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Disposition"] = f'inline; filename="{row.name}"'
+    return response

@@ -1,0 +1,147 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, RadioField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+SLUG_VALIDATOR = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                        message="Nur Kleinbuchstaben, Ziffern und einzelne Bindestriche (z. B. erster-kontakt).")
+EMPTY_CHOICE_ROWS = 2
+
+
+def _lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class LessonForm(FlaskForm):
+    slug = StringField("Slug (Teil der Adresse, später nicht änderbar)",
+                       validators=[Optional(), Length(max=60), SLUG_VALIDATOR])
+    title = StringField("Titel", validators=[DataRequired("Bitte gib einen Titel an."), Length(max=200)])
+    minutes = IntegerField("Lesezeit in Minuten", validators=[
+        DataRequired("Bitte gib die Lesezeit an."), NumberRange(1, 60, "Zwischen 1 und 60 Minuten.")])
+    goals = TextAreaField("Lernziele (eins pro Zeile)", validators=[DataRequired("Bitte nenne mindestens ein Lernziel.")],
+                          render_kw={"rows": 4})
+    body = TextAreaField("Text (Markdown)", validators=[DataRequired("Die Lektion braucht einen Text.")],
+                         render_kw={"rows": 24, "class": "markdown-editor", "spellcheck": "true"})
+
+    @property
+    def goal_list(self):
+        return _lines(self.goals.data)
+
+
+class ModuleForm(FlaskForm):
+    slug = StringField("Slug (Teil der Adresse, später nicht änderbar)",
+                       validators=[Optional(), Length(max=60), SLUG_VALIDATOR])
+    title = StringField("Titel", validators=[DataRequired("Bitte gib einen Titel an."), Length(max=200)])
+    summary = TextAreaField("Kurzbeschreibung", validators=[Optional(), Length(max=500)], render_kw={"rows": 2})
+
+
+class QuizSettingsForm(FlaskForm):
+    title = StringField("Titel", validators=[DataRequired("Bitte gib einen Titel an."), Length(max=200)])
+    pass_mark = IntegerField("Bestehensgrenze in Prozent", validators=[
+        DataRequired("Bitte gib die Bestehensgrenze an."), NumberRange(1, 100, "Zwischen 1 und 100 Prozent.")])
+    shuffle_questions = BooleanField("Fragen mischen")
+    shuffle_choices = BooleanField("Antworten mischen")
+    max_attempts = IntegerField("Höchstzahl Versuche (0 = unbegrenzt)", validators=[NumberRange(0, 1000)], default=0)
+    cooldown_minutes = IntegerField("Wartezeit zwischen Versuchen in Minuten", validators=[NumberRange(0, 43200)],
+                                    default=0)
+
+    def apply_to(self, data):
+        for name in ("title", "pass_mark", "shuffle_questions", "shuffle_choices", "max_attempts", "cooldown_minutes"):
+            data[name] = getattr(self, name).data
+        return data
+
+
+class ChoiceForm(Form):
+    text = StringField("Antwort", validators=[Optional(), Length(max=1000)])
+    correct = BooleanField("richtig")
+    feedback = StringField("Rückmeldung zu dieser Antwort", validators=[Optional(), Length(max=1000)])
+
+
+class QuestionForm(FlaskForm):
+    """One form for every question type; the template shows the fields of
+    the question's type, ``to_question`` keeps only those."""
+
+    id = StringField("Kennung", validators=[DataRequired("Bitte gib eine Kennung an."), Length(max=60), SLUG_VALIDATOR])
+    prompt = TextAreaField("Frage (Markdown)", validators=[DataRequired("Bitte gib den Fragetext ein."),
+                                                           Length(max=4000)], render_kw={"rows": 4})
+    explanation = TextAreaField("Erklärung nach der Abgabe", validators=[Optional(), Length(max=4000)],
+                                render_kw={"rows": 3})
+    choices = FieldList(FormField(ChoiceForm), min_entries=0)
+    answer = RadioField("Richtige Antwort", choices=[SelectChoice("true", "Wahr"), SelectChoice("false", "Falsch")],
+                        validators=[Optional()])
+    feedback_true = StringField("Rückmeldung für „Wahr“", validators=[Optional(), Length(max=1000)])
+    feedback_false = StringField("Rückmeldung für „Falsch“", validators=[Optional(), Length(max=1000)])
+    accepted = TextAreaField("Akzeptierte Antworten (eine pro Zeile)", validators=[Optional(), Length(max=4000)],
+                             render_kw={"rows": 3})
+    feedback_correct = StringField("Rückmeldung bei richtiger Antwort", validators=[Optional(), Length(max=1000)])
+    feedback_wrong = StringField("Rückmeldung bei falscher Antwort", validators=[Optional(), Length(max=1000)])
+    items = TextAreaField("Einträge in der richtigen Reihenfolge (einer pro Zeile)",
+                          validators=[Optional(), Length(max=4000)], render_kw={"rows": 5})
+    pairs = TextAreaField("Paare (eines pro Zeile, links und rechts getrennt durch ->)",
+                          validators=[Optional(), Length(max=4000)], render_kw={"rows": 5},
+                          description="Zum Beispiel: UB -> Unterbezirk")
+
+    def validate_pairs(self, field):
+        for number, line in enumerate(_lines(field.data), start=1):
+            if "->" not in line:
+                raise ValidationError(f"Zeile {number}: links und rechts mit -> trennen.")
+
+    def fill(self, question):
+        """Put a stored question into the form (GET)."""
+        self.id.data = question.get("id")
+        self.prompt.data = question.get("prompt", "")
+        self.explanation.data = question.get("explanation", "")
+        for choice in question.get("choices", []):
+            self.choices.append_entry({"text": choice.get("text", ""), "correct": bool(choice.get("correct")),
+                                       "feedback": choice.get("feedback", "")})
+        if "answer" in question:
+            self.answer.data = "true" if question["answer"] else "false"
+        for name in ("feedback_true", "feedback_false", "feedback_correct", "feedback_wrong"):
+            getattr(self, name).data = question.get(name, "")
+        self.accepted.data = "\n".join(question.get("accepted", []))
+        self.items.data = "\n".join(question.get("items", []))
+        self.pairs.data = "\n".join(f"{p.get('left', '')} -> {p.get('right', '')}" for p in question.get("pairs", []))
+
+    def add_empty_choices(self, type_name):
+        if type_name in ("single_choice", "multiple_choice"):
+            for _ in range(EMPTY_CHOICE_ROWS):
+                self.choices.append_entry()
+
+    def to_question(self, type_name):
+        """The question as quiz data; empty choice rows are dropped."""
+        question = {"id": self.id.data, "type": type_name, "prompt": self.prompt.data.strip()}
+        if type_name in ("single_choice", "multiple_choice"):
+            question["choices"] = [
+                {"text": c.text.data.strip(), "correct": bool(c.correct.data), "feedback": (c.feedback.data or "").strip()}
+                for c in self.choices if (c.text.data or "").strip()]
+        elif type_name == "true_false":
+            question["answer"] = self.answer.data == "true"
+            question["feedback_true"] = (self.feedback_true.data or "").strip()
+            question["feedback_false"] = (self.feedback_false.data or "").strip()
+        elif type_name == "short_text":
+            question["accepted"] = _lines(self.accepted.data)
+            question["feedback_correct"] = (self.feedback_correct.data or "").strip()
+            question["feedback_wrong"] = (self.feedback_wrong.data or "").strip()
+        elif type_name == "ordering":
+            question["items"] = _lines(self.items.data)
+        elif type_name == "matching":
+            question["pairs"] = [{"left": left.strip(), "right": right.strip()}
+                                 for left, _, right in (line.partition("->") for line in _lines(self.pairs.data))]
+        if (self.explanation.data or "").strip():
+            question["explanation"] = self.explanation.data.strip()
+        return question
+
+class GiftForm(FlaskForm):
+    file = FileField("GIFT-Datei (.txt oder .gift)")
+    text = TextAreaField("… oder GIFT-Text einfügen", validators=[Optional(), Length(max=500_000)],
+                         render_kw={"rows": 8})
+
+
+class ZipUploadForm(FlaskForm):
+    file = FileField("Zip-Datei aus einem Export", validators=[FileRequired("Bitte wähle eine Zip-Datei aus.")])
+
+
+class ImageUploadForm(FlaskForm):
+    file = FileField("Bild (PNG, JPEG, WebP oder GIF, höchstens 5 MB)",
+                     validators=[FileRequired("Bitte wähle ein Bild aus.")])

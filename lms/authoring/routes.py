@@ -1,0 +1,533 @@
+import difflib
+import secrets
+from pathlib import Path
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..cli import build_url
+from ..content import authoring
+from ..content.authoring import AuthoringError
+from ..content.gift import parse_gift
+from ..content.quiz_data import new_question_id
+from ..content.publishing import NothingToPublish, apply_import, export_zip, publish, read_zip
+from ..content.rendering import render_markdown
+from ..content.revisions import get_revision, history, pending_changes, restore
+from ..content.source import ContentErrors
+from ..content.tree import key_label, lesson_key, quiz_key
+from ..item_statistics import quiz_statistics
+from ..media import MediaError, media_dir, prepare_image, store_image
+from ..models import Course, MediaFile, Quiz
+from ..question_types import QUESTION_TYPES
+from . import bp
+from .forms import GiftForm, ImageUploadForm, LessonForm, ModuleForm, QuestionForm, QuizSettingsForm, ZipUploadForm
+
+
+def _author():
+    """The trainer making a change, as a User row (not the login proxy)."""
+    return current_user._get_current_object()
+
+
+def get_course_or_404(course_slug):
+    return Course.get_or_none((Course.slug == course_slug) & ~Course.is_retired) or abort(404)
+
+
+def _flash_errors(errors):
+    for error in errors.errors:
+        flash(str(error), "error")
+
+
+def _flash_warnings(warnings):
+    for warning in warnings:
+        flash(f"Hinweis: {warning}", "info")
+
+
+def _preview_resolver(course):
+    """Content links in the preview point at the published pages."""
+    def resolve(href):
+        if href.startswith("lesson:"):
+            module_slug, _, lesson_slug = href[len("lesson:"):].partition("/")
+            return url_for("learn.lesson", course_slug=course.slug, module_slug=module_slug, lesson_slug=lesson_slug)
+        if href.startswith("template:"):
+            return url_for("learn.handout", course_slug=course.slug, handout_slug=href[len("template:"):])
+        return None
+    return resolve
+
+
+# --- course outline -------------------------------------------------------------
+
+
+@bp.route("/")
+def index():
+    courses = list(Course.select().where(~Course.is_retired).order_by(Course.title))
+    if len(courses) == 1:
+        return redirect(url_for("authoring.course", course_slug=courses[0].slug))
+    return render_template("authoring/index.html", courses=courses)
+
+
+@bp.route("/<course_slug>/")
+def course(course_slug):
+    course = get_course_or_404(course_slug)
+    tree = authoring.draft_tree(course.slug)
+    modules = [{"slug": slug, "title": title, "summary": summary,
+                "lessons": [(lesson_slug, authoring.parse_lesson(entry.text)[0])
+                            for lesson_slug, entry in authoring.lessons_of_module(tree, slug)],
+                "has_quiz": quiz_key(slug) in tree}
+               for slug, title, summary in authoring.modules(tree)]
+    return render_template("authoring/course.html", course=course, modules=modules,
+                           changes=pending_changes(course.slug), key_label=key_label)
+
+
+# --- modules --------------------------------------------------------------------
+
+
+@bp.route("/<course_slug>/modules/new", methods=["GET", "POST"])
+def new_module(course_slug):
+    course = get_course_or_404(course_slug)
+    form = ModuleForm()
+    if form.validate_on_submit():
+        if not form.slug.data:
+            form.slug.errors.append("Bitte gib einen Slug an.")
+        else:
+            try:
+                authoring.add_module(course.slug, form.slug.data, form.title.data, form.summary.data, _author())
+                flash("Modul angelegt (Entwurf). Lege jetzt seine erste Lektion an.", "success")
+                return redirect(url_for("authoring.new_lesson", course_slug=course.slug, module_slug=form.slug.data))
+            except AuthoringError as error:
+                flash(str(error), "error")
+            except ContentErrors as errors:
+                _flash_errors(errors)
+    return render_template("authoring/module_form.html", course=course, form=form, module_slug=None)
+
+
+@bp.route("/<course_slug>/modules/<module_slug>/edit", methods=["GET", "POST"])
+def edit_module(course_slug, module_slug):
+    course = get_course_or_404(course_slug)
+    current = next((m for m in authoring.modules(authoring.draft_tree(course.slug)) if m[0] == module_slug), None)
+    if current is None:
+        abort(404)
+    form = ModuleForm(data={"title": current[1], "summary": current[2]})
+    if form.validate_on_submit():
+        try:
+            authoring.update_module(course.slug, module_slug, form.title.data, form.summary.data, _author())
+            flash("Modul gespeichert (Entwurf).", "success")
+            return redirect(url_for("authoring.course", course_slug=course.slug))
+        except AuthoringError as error:
+            flash(str(error), "error")
+        except ContentErrors as errors:
+            _flash_errors(errors)
+    return render_template("authoring/module_form.html", course=course, form=form, module_slug=module_slug)
+
+
+@bp.route("/<course_slug>/modules/<module_slug>/move", methods=["POST"])
+def move_module(course_slug, module_slug):
+    course = get_course_or_404(course_slug)
+    try:
+        authoring.move_module(course.slug, module_slug, -1 if request.form.get("direction") == "up" else 1,
+                              _author())
+    except (AuthoringError, ContentErrors) as error:
+        flash(str(error), "error")
+    return redirect(url_for("authoring.course", course_slug=course.slug))
+
+
+@bp.route("/<course_slug>/modules/<module_slug>/retire", methods=["POST"])
+def retire_module(course_slug, module_slug):
+    course = get_course_or_404(course_slug)
+    try:
+        authoring.retire_module(course.slug, module_slug, _author())
+        flash("Modul stillgelegt (Entwurf). Fortschritt und Zertifikate bleiben erhalten.", "success")
+    except AuthoringError as error:
+        flash(str(error), "error")
+    return redirect(url_for("authoring.course", course_slug=course.slug))
+
+
+# --- lessons --------------------------------------------------------------------
+
+
+def _save_lesson(course, module_slug, lesson_slug, form, new):
+    try:
+        _, warnings = authoring.save_lesson(course.slug, module_slug, lesson_slug, form.title.data.strip(),
+                                            form.minutes.data, form.goal_list, form.body.data, _author(),
+                                            new=new)
+    except AuthoringError as error:
+        flash(str(error), "error")
+        return None
+    except ContentErrors as errors:
+        _flash_errors(errors)
+        return None
+    _flash_warnings(warnings)
+    flash("Gespeichert (Entwurf). Lernende sehen die Änderung nach dem Veröffentlichen.", "success")
+    return redirect(url_for("authoring.edit_lesson", course_slug=course.slug, module_slug=module_slug,
+                            lesson_slug=lesson_slug))
+
+
+@bp.route("/<course_slug>/modules/<module_slug>/lessons/new", methods=["GET", "POST"])
+def new_lesson(course_slug, module_slug):
+    course = get_course_or_404(course_slug)
+    form = LessonForm()
+    if "preview" not in request.form and form.validate_on_submit():
+        if not form.slug.data:
+            form.slug.errors.append("Bitte gib einen Slug an.")
+        else:
+            response = _save_lesson(course, module_slug, form.slug.data, form, new=True)
+            if response:
+                return response
+    return render_template("authoring/lesson_form.html", course=course, form=form, module_slug=module_slug,
+                           lesson_slug=None, preview_html=_preview(course, form))
+
+
+@bp.route("/<course_slug>/lessons/<module_slug>/<lesson_slug>", methods=["GET", "POST"])
+def edit_lesson(course_slug, module_slug, lesson_slug):
+    course = get_course_or_404(course_slug)
+    entry = authoring.draft_tree(course.slug).get(lesson_key(module_slug, lesson_slug))
+    if entry is None:
+        abort(404)
+    title, minutes, goals, body = authoring.parse_lesson(entry.text)
+    form = LessonForm(data={"title": title, "minutes": minutes, "goals": "\n".join(goals), "body": body})
+    if request.method == "POST" and "preview" not in request.form and form.validate_on_submit():
+        response = _save_lesson(course, module_slug, lesson_slug, form, new=False)
+        if response:
+            return response
+    return render_template("authoring/lesson_form.html", course=course, form=form, module_slug=module_slug,
+                           lesson_slug=lesson_slug, preview_html=_preview(course, form))
+
+
+def _preview(course, form):
+    return render_markdown(form.body.data or "", _preview_resolver(course))
+
+
+@bp.route("/<course_slug>/preview", methods=["POST"])
+def preview(course_slug):
+    """The live preview: Markdown rendered and sanitised exactly as learners get it."""
+    course = get_course_or_404(course_slug)
+    text = request.form.get("body", "")[:200_000]
+    return Response(render_markdown(text, _preview_resolver(course)), mimetype="text/html")
+
+
+@bp.route("/<course_slug>/lessons/<module_slug>/<lesson_slug>/move", methods=["POST"])
+def move_lesson(course_slug, module_slug, lesson_slug):
+    course = get_course_or_404(course_slug)
+    try:
+        authoring.move_lesson(course.slug, module_slug, lesson_slug,
+                              -1 if request.form.get("direction") == "up" else 1, _author())
+    except AuthoringError as error:
+        flash(str(error), "error")
+    return redirect(url_for("authoring.course", course_slug=course.slug))
+
+
+@bp.route("/<course_slug>/lessons/<module_slug>/<lesson_slug>/retire", methods=["POST"])
+def retire_lesson(course_slug, module_slug, lesson_slug):
+    course = get_course_or_404(course_slug)
+    try:
+        authoring.retire_lesson(course.slug, module_slug, lesson_slug, _author())
+        flash("Lektion stillgelegt (Entwurf). Fortschritt und Zertifikate bleiben erhalten.", "success")
+    except AuthoringError as error:
+        flash(str(error), "error")
+    return redirect(url_for("authoring.course", course_slug=course.slug))
+
+
+# --- history ------------------------------------------------------------------
+
+
+@bp.route("/<course_slug>/history/<path:key>")
+def key_history(course_slug, key):
+    course = get_course_or_404(course_slug)
+    revisions = history(course.slug, key)
+    if not revisions:
+        abort(404)
+    return render_template("authoring/history.html", course=course, key=key, label=key_label(key),
+                           revisions=revisions)
+
+
+@bp.route("/<course_slug>/history/<path:key>/diff")
+def diff(course_slug, key):
+    course = get_course_or_404(course_slug)
+    numbers = [request.args.get(name, "") for name in ("a", "b")]
+    if not all(n.isdigit() for n in numbers):
+        abort(400)
+    old, new = (get_revision(course.slug, key, int(n)) for n in numbers)
+    if old is None or new is None:
+        abort(404)
+    table = difflib.HtmlDiff(wrapcolumn=70).make_table(
+        (old.text or "").splitlines(), (new.text or "").splitlines(),
+        f"Version {old.number}", f"Version {new.number}", context=True, numlines=3)
+    return render_template("authoring/diff.html", course=course, key=key, label=key_label(key), old=old, new=new,
+                           table=table, identical=(old.text == new.text))
+
+
+@bp.route("/<course_slug>/history/<path:key>/<int:number>")
+def revision(course_slug, key, number):
+    course = get_course_or_404(course_slug)
+    found = get_revision(course.slug, key, number) or abort(404)
+    return render_template("authoring/revision.html", course=course, key=key, label=key_label(key), revision=found)
+
+
+@bp.route("/<course_slug>/history/<path:key>/<int:number>/restore", methods=["POST"])
+def restore_revision(course_slug, key, number):
+    course = get_course_or_404(course_slug)
+    restored = restore(course.slug, key, number, _author())
+    if restored is None:
+        flash("Diese Version entspricht schon dem aktuellen Entwurf.", "info")
+    else:
+        flash(f"Version {number} ist als neue Version {restored.number} wiederhergestellt (Entwurf).", "success")
+    return redirect(url_for("authoring.key_history", course_slug=course.slug, key=key))
+
+
+# --- quizzes --------------------------------------------------------------------
+
+
+def _quiz_or_new(course, quiz_slug):
+    tree = authoring.draft_tree(course.slug)
+    module_titles = {slug: title for slug, title, _ in authoring.modules(tree)}
+    if quiz_slug not in module_titles and quiz_slug != "final":
+        abort(404)
+    data = authoring.quiz_data(course.slug, quiz_slug, tree)
+    if data is None:
+        title = f"Quiz: {module_titles.get(quiz_slug, 'Abschlusstest')}"
+        data = {"title": title, "pass_mark": 70, "shuffle_questions": True, "shuffle_choices": True,
+                "max_attempts": 0, "cooldown_minutes": 0, "questions": []}
+        if quiz_slug == "final":
+            data["final"] = True
+    return data
+
+
+def _save_quiz(course, quiz_slug, data, note):
+    try:
+        _, warnings = authoring.save_quiz(course.slug, quiz_slug, data, _author(), note)
+    except AuthoringError as error:
+        flash(str(error), "error")
+        return False
+    except ContentErrors as errors:
+        for message in authoring.quiz_error_messages(data, errors):
+            flash(message, "error")
+        return False
+    _flash_warnings(warnings)
+    return True
+
+
+@bp.route("/<course_slug>/quizzes/<quiz_slug>", methods=["GET", "POST"])
+def quiz(course_slug, quiz_slug):
+    course = get_course_or_404(course_slug)
+    data = _quiz_or_new(course, quiz_slug)
+    form = QuizSettingsForm(data=data)
+    if form.validate_on_submit():
+        if not data["questions"]:
+            flash("Lege zuerst eine Frage an; die Einstellungen werden mit ihr gespeichert.", "error")
+        elif _save_quiz(course, quiz_slug, form.apply_to(data), "Einstellungen geändert"):
+            flash("Einstellungen gespeichert (Entwurf).", "success")
+            return redirect(url_for("authoring.quiz", course_slug=course.slug, quiz_slug=quiz_slug))
+    return render_template("authoring/quiz.html", course=course, quiz_slug=quiz_slug, data=data, form=form,
+                           types=QUESTION_TYPES, key=quiz_key(quiz_slug))
+
+
+@bp.route("/<course_slug>/quizzes/<quiz_slug>/questions/new", methods=["GET", "POST"])
+def new_question(course_slug, quiz_slug):
+    course = get_course_or_404(course_slug)
+    type_name = request.args.get("type", "")
+    if type_name not in QUESTION_TYPES:
+        abort(404)
+    data = _quiz_or_new(course, quiz_slug)
+    form = QuestionForm()
+    if request.method == "GET":
+        form.id.data = new_question_id(data)
+        form.add_empty_choices(type_name)
+        form.add_empty_choices(type_name)
+    return _question_page(course, quiz_slug, data, form, type_name, index=None)
+
+
+@bp.route("/<course_slug>/quizzes/<quiz_slug>/questions/<question_id>", methods=["GET", "POST"])
+def edit_question(course_slug, quiz_slug, question_id):
+    course = get_course_or_404(course_slug)
+    data = _quiz_or_new(course, quiz_slug)
+    index = next((i for i, q in enumerate(data["questions"]) if str(q.get("id")) == question_id), None)
+    if index is None:
+        abort(404)
+    question = data["questions"][index]
+    type_name = str(question.get("type"))
+    if type_name not in QUESTION_TYPES:
+        abort(404)
+    form = QuestionForm()
+    if request.method == "GET":
+        form.fill(question)
+        form.add_empty_choices(type_name)
+    return _question_page(course, quiz_slug, data, form, type_name, index)
+
+
+def _question_page(course, quiz_slug, data, form, type_name, index):
+    if "add_choice" in request.form:
+        form.choices.append_entry()
+    elif form.validate_on_submit():
+        question = form.to_question(type_name)
+        other_ids = {str(q.get("id")) for i, q in enumerate(data["questions"]) if i != index}
+        if question["id"] in other_ids:
+            form.id.errors.append("Diese Kennung hat schon eine andere Frage dieses Quiz.")
+        else:
+            if index is None:
+                data["questions"].append(question)
+            else:
+                data["questions"][index] = question
+            if _save_quiz(course, quiz_slug, data, "Frage neu" if index is None else f"Frage {question['id']} geändert"):
+                flash("Frage gespeichert (Entwurf).", "success")
+                return redirect(url_for("authoring.quiz", course_slug=course.slug, quiz_slug=quiz_slug))
+    return render_template("authoring/question_form.html", course=course, quiz_slug=quiz_slug, form=form,
+                           type_name=type_name, type_label=QUESTION_TYPES[type_name].label, is_new=index is None)
+
+
+@bp.route("/<course_slug>/quizzes/<quiz_slug>/questions/<question_id>/move", methods=["POST"])
+def move_question(course_slug, quiz_slug, question_id):
+    course = get_course_or_404(course_slug)
+    data = _quiz_or_new(course, quiz_slug)
+    ids = [str(q.get("id")) for q in data["questions"]]
+    if question_id not in ids:
+        abort(404)
+    index = ids.index(question_id)
+    other = index + (-1 if request.form.get("direction") == "up" else 1)
+    if 0 <= other < len(ids):
+        questions = data["questions"]
+        questions[index], questions[other] = questions[other], questions[index]
+        _save_quiz(course, quiz_slug, data, f"Frage {question_id} verschoben")
+    return redirect(url_for("authoring.quiz", course_slug=course.slug, quiz_slug=quiz_slug))
+
+
+@bp.route("/<course_slug>/quizzes/<quiz_slug>/questions/<question_id>/delete", methods=["POST"])
+def delete_question(course_slug, quiz_slug, question_id):
+    course = get_course_or_404(course_slug)
+    data = _quiz_or_new(course, quiz_slug)
+    remaining = [q for q in data["questions"] if str(q.get("id")) != question_id]
+    if len(remaining) == len(data["questions"]):
+        abort(404)
+    if not remaining:
+        flash("Das ist die letzte Frage des Quiz; ein Quiz braucht mindestens eine.", "error")
+    elif _save_quiz(course, quiz_slug, {**data, "questions": remaining}, f"Frage {question_id} gelöscht"):
+        flash("Frage gelöscht (Entwurf). Über die Versionsgeschichte lässt sie sich wiederherstellen.", "success")
+    return redirect(url_for("authoring.quiz", course_slug=course.slug, quiz_slug=quiz_slug))
+
+
+@bp.route("/<course_slug>/quizzes/<quiz_slug>/gift", methods=["GET", "POST"])
+def gift_import(course_slug, quiz_slug):
+    course = get_course_or_404(course_slug)
+    data = _quiz_or_new(course, quiz_slug)
+    form = GiftForm()
+    result = None
+    if form.validate_on_submit():
+        text = form.text.data or ""
+        if form.file.data:
+            try:
+                text = form.file.data.read(1_000_001).decode("utf-8-sig")
+            except UnicodeDecodeError:
+                flash("Die Datei ist nicht UTF-8-kodiert. Speichere sie als UTF-8 und versuche es noch einmal.", "error")
+                text = None
+        if text is not None:
+            result = parse_gift(text, existing_ids={str(q.get("id")) for q in data["questions"]})
+            if not result.questions:
+                flash("In diesem GIFT-Text ist keine Frage, die übernommen werden kann.", "error")
+            elif _save_quiz(course, quiz_slug, {**data, "questions": data["questions"] + result.questions},
+                            f"{len(result.questions)} Frage(n) aus GIFT importiert"):
+                flash(f"{len(result.questions)} Frage(n) übernommen (Entwurf). Prüfe sie und ergänze Rückmeldungen.",
+                      "success")
+            else:
+                result = None
+    return render_template("authoring/gift.html", course=course, quiz_slug=quiz_slug, form=form, result=result)
+
+
+@bp.route("/<course_slug>/quizzes/<quiz_slug>/statistics")
+def statistics(course_slug, quiz_slug):
+    course = get_course_or_404(course_slug)
+    quiz = Quiz.get_or_none((Quiz.course == course) & (Quiz.slug == quiz_slug)) or abort(404)
+    return render_template("authoring/statistics.html", course=course, quiz=quiz, stats=quiz_statistics(quiz))
+
+
+# --- publish, export, import ------------------------------------------------------
+
+
+@bp.route("/<course_slug>/publish", methods=["GET", "POST"])
+def publish_course(course_slug):
+    course = get_course_or_404(course_slug)
+    if request.method == "POST":
+        try:
+            version, changes, _ = publish(course, _author(), build_url)
+            flash(f"Veröffentlicht: Version {version} mit {len(changes)} Änderung(en). "
+                  "Neue Zertifikate tragen diese Version.", "success")
+            return redirect(url_for("authoring.course", course_slug=course.slug))
+        except NothingToPublish:
+            flash("Es gibt keine unveröffentlichten Änderungen.", "info")
+        except ContentErrors as errors:
+            flash("Nicht veröffentlicht: Die Entwürfe haben Fehler. Nichts wurde geändert.", "error")
+            _flash_errors(errors)
+    return render_template("authoring/publish.html", course=course, changes=pending_changes(course.slug),
+                           key_label=key_label)
+
+
+@bp.route("/<course_slug>/export.zip")
+def export(course_slug):
+    course = get_course_or_404(course_slug)
+    data = export_zip(course.slug, media_dir(current_app.instance_path))
+    return Response(data, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{course.slug}-{course.version}.zip"'})
+
+
+def _imports_dir():
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@bp.route("/<course_slug>/import", methods=["GET", "POST"])
+def import_zip(course_slug):
+    course = get_course_or_404(course_slug)
+    form = ZipUploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        try:
+            imported = read_zip(data, expected_course_slug=course.slug)
+        except ContentErrors as errors:
+            flash("Die Zip-Datei wurde nicht übernommen:", "error")
+            _flash_errors(errors)
+        else:
+            token = secrets.token_urlsafe(16)
+            (_imports_dir() / f"{token}.zip").write_bytes(data)
+            return render_template("authoring/import_preview.html", course=course, imported=imported, token=token,
+                                   key_label=key_label)
+    return render_template("authoring/import.html", course=course, form=form)
+
+
+@bp.route("/<course_slug>/import/<token>", methods=["POST"])
+def confirm_import(course_slug, token):
+    course = get_course_or_404(course_slug)
+    if not token.replace("-", "").replace("_", "").isalnum():
+        abort(404)
+    path = _imports_dir() / f"{token}.zip"
+    if not path.is_file():
+        flash("Diese Vorschau ist abgelaufen. Lade die Zip-Datei noch einmal hoch.", "error")
+        return redirect(url_for("authoring.import_zip", course_slug=course.slug))
+    try:
+        imported = read_zip(path.read_bytes(), expected_course_slug=course.slug)
+        apply_import(imported, _author(), build_url, media_dir(current_app.instance_path))
+        flash(f"Importiert und veröffentlicht: {len(imported.changes)} Änderung(en).", "success")
+    except ContentErrors as errors:
+        flash("Nicht importiert; nichts wurde geändert.", "error")
+        _flash_errors(errors)
+    finally:
+        path.unlink(missing_ok=True)
+    return redirect(url_for("authoring.course", course_slug=course.slug))
+
+
+# --- images ----------------------------------------------------------------------
+
+
+@bp.route("/media", methods=["GET", "POST"])
+def media():
+    form = ImageUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            prepared = prepare_image(upload.read(5 * 1024 * 1024 + 1))
+        except MediaError as error:
+            form.file.errors.append(str(error))
+        else:
+            row = store_image(media_dir(current_app.instance_path), prepared, upload.filename, _author())
+            flash(f"Bild gespeichert. Einbinden mit: ![Beschreibung](/media/{row.name})", "success")
+            return redirect(url_for("authoring.media"))
+    files = list(MediaFile.select().order_by(MediaFile.uploaded_at.desc()).limit(200))
+    return render_template("authoring/media.html", form=form, files=files)
+

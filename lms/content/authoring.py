@@ -1,0 +1,239 @@
+"""What trainers do in the browser, as plain functions on a course's drafts.
+
+Every change writes a new draft revision of the files it touches (see
+``revisions``); nothing here changes what learners see, only ``publish``
+does. A change to one file is checked the way the loader checks it before
+it is saved: errors in that file refuse the save and name the line. Errors
+that only show up across files (a module without lessons yet) are allowed
+in drafts and stop the publish instead.
+"""
+import io
+
+from ruamel.yaml import YAML
+
+from .publishing import validate_tree
+from .quiz_data import dump_quiz, load_quiz, question_at_line
+from .revisions import draft_tree, save_revision
+from .source import SLUG, ContentErrors, parse_yaml, split_front_matter
+from .tree import COURSE_FILE, Entry, lesson_key, module_slugs, quiz_key, relative_path
+
+
+class AuthoringError(ValueError):
+    """A change a trainer asked for that cannot be made; German message."""
+
+
+def _yaml():
+    yaml = YAML(typ="rt", pure=True)
+    yaml.width = 4096
+    yaml.allow_unicode = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _dump(data):
+    buffer = io.StringIO()
+    _yaml().dump(data, buffer)
+    return buffer.getvalue()
+
+
+# --- checking one file ------------------------------------------------------
+
+
+def check_entry(course_slug, key, entry, tree=None):
+    """Errors and warnings of one file within the draft tree.
+
+    Raises ContentErrors with the errors found *in this file*; returns the
+    warnings about it."""
+    tree = dict(draft_tree(course_slug) if tree is None else tree)
+    tree[key] = entry
+    try:
+        positions = {slug: i for i, slug in enumerate(module_slugs(tree[COURSE_FILE].text), start=1)}
+    except ContentErrors:
+        positions = {}
+    path = relative_path(course_slug, key, entry, positions)
+    try:
+        source = validate_tree(course_slug, tree)
+    except ContentErrors as errors:
+        own = [e for e in errors.errors if e.path == path]
+        if own:
+            raise ContentErrors(own) from None
+        return []
+    return [w for w in source.warnings if str(w).startswith(path)]
+
+
+def save_checked(course_slug, key, entry, author, note):
+    warnings = check_entry(course_slug, key, entry)
+    return save_revision(course_slug, key, entry, author, note), warnings
+
+
+# --- lessons ------------------------------------------------------------------
+
+
+def lesson_text(title, minutes, goals, body):
+    front = _dump({"title": title, "minutes": minutes, "goals": list(goals)})
+    return f"---\n{front}---\n\n{body.strip()}\n"
+
+
+def parse_lesson(text):
+    """(title, minutes, goals, body) of a lesson file, tolerant of errors."""
+    front, body, _ = split_front_matter(text, "lesson")
+    data = parse_yaml(front, "lesson") or {}
+    goals = data.get("goals") or []
+    return str(data.get("title") or ""), data.get("minutes"), [str(g) for g in goals], body.strip()
+
+
+def lessons_of_module(tree, module_slug):
+    prefix = f"lessons/{module_slug}/"
+    return sorted(((key[len(prefix):], entry) for key, entry in tree.items() if key.startswith(prefix)),
+                  key=lambda item: (item[1].position, item[0]))
+
+
+def save_lesson(course_slug, module_slug, lesson_slug, title, minutes, goals, body, author, new=False):
+    tree = draft_tree(course_slug)
+    if module_slug not in module_slugs(tree[COURSE_FILE].text):
+        raise AuthoringError("Dieses Modul gibt es nicht.")
+    key = lesson_key(module_slug, lesson_slug)
+    if new:
+        if not SLUG.match(lesson_slug or ""):
+            raise AuthoringError("Der Slug darf nur Kleinbuchstaben, Ziffern und Bindestriche enthalten (z. B. erster-kontakt).")
+        if key in tree:
+            raise AuthoringError(f"In diesem Modul gibt es schon eine Lektion mit dem Slug '{lesson_slug}'.")
+        position = max((e.position for _, e in lessons_of_module(tree, module_slug)), default=0) + 1
+    elif key not in tree:
+        raise AuthoringError("Diese Lektion gibt es nicht (mehr).")
+    else:
+        position = tree[key].position
+    entry = Entry(position, lesson_text(title, minutes, goals, body))
+    return save_checked(course_slug, key, entry, author, "Neu angelegt" if new else "Bearbeitet")
+
+
+def move_lesson(course_slug, module_slug, lesson_slug, direction, author):
+    """Swap a lesson with its neighbour (direction -1 up, +1 down)."""
+    tree = draft_tree(course_slug)
+    lessons = lessons_of_module(tree, module_slug)
+    slugs = [slug for slug, _ in lessons]
+    if lesson_slug not in slugs:
+        raise AuthoringError("Diese Lektion gibt es nicht (mehr).")
+    index = slugs.index(lesson_slug)
+    other = index + direction
+    if not 0 <= other < len(lessons):
+        return
+    # Renumber the whole module 1..n in the new order, so positions stay unique.
+    slugs[index], slugs[other] = slugs[other], slugs[index]
+    for position, slug in enumerate(slugs, start=1):
+        entry = tree[lesson_key(module_slug, slug)]
+        if entry.position != position:
+            save_revision(course_slug, lesson_key(module_slug, slug), Entry(position, entry.text), author, "Verschoben")
+
+
+def retire_lesson(course_slug, module_slug, lesson_slug, author):
+    tree = draft_tree(course_slug)
+    if len(lessons_of_module(tree, module_slug)) <= 1:
+        raise AuthoringError("Das ist die einzige Lektion des Moduls. Lege erst eine andere an oder lege das ganze Modul still.")
+    if lesson_key(module_slug, lesson_slug) not in tree:
+        raise AuthoringError("Diese Lektion gibt es nicht (mehr).")
+    save_revision(course_slug, lesson_key(module_slug, lesson_slug), None, author, "Stillgelegt")
+
+
+# --- modules (they live in course.yaml) ----------------------------------------
+
+
+def _course_data(tree):
+    return _yaml().load(tree[COURSE_FILE].text)
+
+
+def _save_course(course_slug, data, author, note):
+    entry = Entry(None, _dump(data))
+    return save_checked(course_slug, COURSE_FILE, entry, author, note)
+
+
+def modules(tree):
+    """[(slug, title, summary)] in course order."""
+    data = _course_data(tree)
+    return [(str(m.get("slug")), str(m.get("title") or ""), str(m.get("summary") or ""))
+            for m in data.get("modules") or []]
+
+
+def add_module(course_slug, slug, title, summary, author):
+    tree = draft_tree(course_slug)
+    data = _course_data(tree)
+    if not SLUG.match(slug or ""):
+        raise AuthoringError("Der Slug darf nur Kleinbuchstaben, Ziffern und Bindestriche enthalten (z. B. neue-mitglieder).")
+    if any(str(m.get("slug")) == slug for m in data["modules"]):
+        raise AuthoringError(f"Es gibt schon ein Modul mit dem Slug '{slug}'.")
+    module = {"slug": slug, "title": title}
+    if summary:
+        module["summary"] = summary
+    data["modules"].append(module)
+    return _save_course(course_slug, data, author, f"Modul {slug} angelegt")
+
+
+def update_module(course_slug, slug, title, summary, author):
+    tree = draft_tree(course_slug)
+    data = _course_data(tree)
+    module = next((m for m in data["modules"] if str(m.get("slug")) == slug), None)
+    if module is None:
+        raise AuthoringError("Dieses Modul gibt es nicht (mehr).")
+    module["title"] = title
+    if summary:
+        module["summary"] = summary
+    elif "summary" in module:
+        del module["summary"]
+    return _save_course(course_slug, data, author, f"Modul {slug} umbenannt")
+
+
+def move_module(course_slug, slug, direction, author):
+    tree = draft_tree(course_slug)
+    data = _course_data(tree)
+    slugs = [str(m.get("slug")) for m in data["modules"]]
+    if slug not in slugs:
+        raise AuthoringError("Dieses Modul gibt es nicht (mehr).")
+    index = slugs.index(slug)
+    other = index + direction
+    if not 0 <= other < len(slugs):
+        return None
+    items = data["modules"]
+    items[index], items[other] = items[other], items[index]
+    return _save_course(course_slug, data, author, f"Modul {slug} verschoben")
+
+
+def retire_module(course_slug, slug, author):
+    """Take a module out of the course: its entry in course.yaml, its
+    lessons and its quiz. Progress and history stay."""
+    tree = draft_tree(course_slug)
+    data = _course_data(tree)
+    remaining = [m for m in data["modules"] if str(m.get("slug")) != slug]
+    if len(remaining) == len(data["modules"]):
+        raise AuthoringError("Dieses Modul gibt es nicht (mehr).")
+    if not remaining:
+        raise AuthoringError("Der Kurs braucht mindestens ein Modul.")
+    data["modules"] = remaining
+    save_revision(course_slug, COURSE_FILE, Entry(None, _dump(data)), author, f"Modul {slug} stillgelegt")
+    for lesson_slug, _ in lessons_of_module(tree, slug):
+        save_revision(course_slug, lesson_key(slug, lesson_slug), None, author, f"Mit Modul {slug} stillgelegt")
+    if quiz_key(slug) in tree:
+        save_revision(course_slug, quiz_key(slug), None, author, f"Mit Modul {slug} stillgelegt")
+
+
+# --- quizzes ------------------------------------------------------------------
+
+
+def quiz_data(course_slug, quiz_slug, tree=None):
+    """The quiz as plain data, or None when it does not exist (yet)."""
+    tree = draft_tree(course_slug) if tree is None else tree
+    entry = tree.get(quiz_key(quiz_slug))
+    return load_quiz(entry.text, f"quizzes/{course_slug}/{quiz_slug}.yaml") if entry else None
+
+
+def save_quiz(course_slug, quiz_slug, data, author, note):
+    tree = draft_tree(course_slug)
+    if quiz_slug != "final" and quiz_slug not in module_slugs(tree[COURSE_FILE].text):
+        raise AuthoringError("Zu diesem Modul gibt es kein Quiz: das Modul fehlt.")
+    return save_checked(course_slug, quiz_key(quiz_slug), Entry(None, dump_quiz(data)), author, note)
+
+
+def quiz_error_messages(data, errors):
+    """A quiz's ContentErrors as German messages naming the question, since
+    trainers edit quizzes through forms and never see the YAML lines."""
+    return [f"Frage „{q}“: {e.message}" if (q := question_at_line(data, e.line)) else e.message
+            for e in errors.errors]

@@ -1,0 +1,222 @@
+"""Publishing drafts, and exchanging whole courses as zip files.
+
+Both go through the same gate as the files in the repository: the tree is
+written to a temporary folder in the ``course/`` + ``quizzes/`` layout and
+read back with ``read_content``, so a course published from the browser or
+imported from a zip passes exactly the checks ``flask lms load-content``
+makes, and errors name the file and line the trainer wrote.
+"""
+import dataclasses
+import io
+import re
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from ..audit import record
+from ..media import MediaError, prepare_image, store_image
+from ..models import Course, db
+from ..progress import refresh_enrollments
+from .loader import apply_content, read_content
+from .revisions import compare_trees, draft_tree, mark_published, published_tree, record_tree, save_revision
+from .source import ContentError, ContentErrors
+from .tree import COURSE_FILE, Entry, read_tree, write_tree
+
+MAX_ZIP_BYTES = 20 * 1024 * 1024
+MAX_ZIP_FILES = 500
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+VERSION_LINE = re.compile(r'^(version:\s*["\']?)([^"\'\n]*)(["\']?\s*)$', re.MULTILINE)
+
+
+class NothingToPublish(Exception):
+    pass
+
+
+def validate_tree(course_slug, tree):
+    """Check a tree as the loader would; return its CourseSource.
+
+    Raises ContentErrors whose paths are relative (``course/<slug>/…``)."""
+    with tempfile.TemporaryDirectory(prefix="lms-validate-") as folder:
+        write_tree(course_slug, tree, folder)
+        try:
+            courses = read_content(Path(folder) / "course", Path(folder) / "quizzes")
+        except ContentErrors as errors:
+            raise ContentErrors([_relative(error, folder) for error in errors.errors]) from None
+        for course in courses:
+            course.warnings = [_relative_text(w, folder) for w in course.warnings]
+    return courses[0]
+
+
+def _relative(error, folder):
+    path = error.path
+    if path.startswith(str(folder)):
+        path = path[len(str(folder)):].lstrip("/")
+    return ContentError(path, error.line, error.message)
+
+
+def _relative_text(text, folder):
+    return str(text).replace(str(folder).rstrip("/") + "/", "")
+
+
+def next_version(version):
+    """'1.0' -> '1.1', '2' -> '3', '2026-1' -> '2026-2'; anything else gets '.1'."""
+    match = re.match(r"^(.*?)(\d+)$", version.strip())
+    if not match:
+        return f"{version.strip()}.1" if version.strip() else "1"
+    return f"{match.group(1)}{int(match.group(2)) + 1}"
+
+
+def with_version(course_yaml_text, version):
+    if not VERSION_LINE.search(course_yaml_text):
+        return f'version: "{version}"\n' + course_yaml_text
+    return VERSION_LINE.sub(lambda m: f'version: "{version}"', course_yaml_text, count=1)
+
+
+def publish(course, author, build_url):
+    """Make the trainers' drafts what learners see, raising the version.
+
+    All or nothing: the whole draft tree is validated first, then the
+    learner tables are updated and the drafts marked published in one
+    transaction. Learners' progress, attempts and certificates are kept:
+    the loader updates rows by slug and retires, never deletes."""
+    with db.atomic():
+        draft = draft_tree(course.slug)
+        changes = compare_trees(published_tree(course.slug), draft)
+        if not changes:
+            raise NothingToPublish()
+        version = next_version(course.version)
+        draft[COURSE_FILE] = Entry(None, with_version(draft[COURSE_FILE].text, version))
+        source = validate_tree(course.slug, draft)
+        report = apply_content([source], build_url, retire_missing_courses=False)
+        save_revision(course.slug, COURSE_FILE, draft[COURSE_FILE], author, note=f"Version {version} veröffentlicht")
+        mark_published(course.slug)
+        course = Course.get_by_id(course.id)
+        refresh_enrollments(course)
+        record(author, "content.publish", course, f"Kurs „{course.title}“ als Version {version} veröffentlicht "
+               f"({len(changes)} Änderung(en)).", version=version, keys=[c.key for c in changes])
+    return version, changes, report
+
+
+# --- zip exchange -------------------------------------------------------------
+
+
+def export_zip(course_slug, media_dir=None):
+    """The published course as a zip in the ``course/`` + ``quizzes/``
+    layout, with the images it uses under ``media/``."""
+    tree = published_tree(course_slug)
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="lms-export-") as folder:
+        paths = write_tree(course_slug, tree, folder)
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for relative in paths:
+                archive.write(Path(folder) / relative, relative)
+            for name in sorted(used_media(tree)):
+                if media_dir and (Path(media_dir) / name).is_file():
+                    archive.write(Path(media_dir) / name, f"media/{name}")
+    return buffer.getvalue()
+
+
+MEDIA_REFERENCE = re.compile(r"/media/([\w.-]+)")
+MEDIA_NAME = re.compile(r"^[0-9a-f]{24}\.(png|jpg|webp)$")
+
+
+def used_media(tree):
+    return {name for entry in tree.values() for name in MEDIA_REFERENCE.findall(entry.text)}
+
+
+class ZipImport:
+    """A validated zip, ready to show as a preview and to apply."""
+
+    def __init__(self, course_slug, tree, media, changes, warnings):
+        self.course_slug = course_slug
+        self.tree = tree
+        self.media = media  # name -> PreparedImage
+        self.changes = changes
+        self.warnings = warnings
+
+
+def read_zip(data, expected_course_slug=None):
+    """Unpack and validate a course zip; nothing is written to the database.
+
+    Raises ContentErrors for anything wrong: not a zip, too big, unsafe
+    paths, more or less than one course, invalid content."""
+    def fail(message, path="Zip-Datei"):
+        raise ContentErrors([ContentError(path, None, message)])
+
+    if len(data) > MAX_ZIP_BYTES:
+        fail(f"Die Datei ist größer als {MAX_ZIP_BYTES // (1024 * 1024)} MB.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        fail("Das ist keine gültige Zip-Datei (beschädigt oder abgeschnitten?).")
+    if len(members) > MAX_ZIP_FILES:
+        fail(f"Die Zip-Datei enthält mehr als {MAX_ZIP_FILES} Einträge.")
+    if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+        fail("Entpackt wäre die Zip-Datei zu groß.")
+    media = {}
+    with tempfile.TemporaryDirectory(prefix="lms-import-") as folder:
+        root = Path(folder)
+        for member in members:
+            name = member.filename
+            parts = PurePosixPath(name).parts
+            if name.startswith("/") or "\\" in name or ".." in parts or (parts and ":" in parts[0]):
+                fail("Unsicherer Pfad in der Zip-Datei.", name)
+            if member.is_dir():
+                continue
+            if parts[0] == "media" and len(parts) == 2:
+                media[parts[1]] = _checked_image(parts[1], _read_member(archive, member), name)
+                continue
+            if parts[0] not in {"course", "quizzes"}:
+                fail("Nur die Ordner course/, quizzes/ und media/ sind erlaubt.", name)
+            target = root.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_read_member(archive, member))
+        if not (root / "course").is_dir():
+            fail("Die Zip-Datei enthält keinen Ordner course/.")
+        try:
+            courses = read_content(root / "course", root / "quizzes")
+        except ContentErrors as errors:
+            raise ContentErrors([_relative(error, folder) for error in errors.errors]) from None
+        if len(courses) != 1:
+            fail(f"Die Zip-Datei muss genau einen Kurs enthalten, nicht {len(courses)}.")
+        course = courses[0]
+        if expected_course_slug and course.slug != expected_course_slug:
+            fail(f"Die Zip-Datei enthält den Kurs '{course.slug}', nicht '{expected_course_slug}'.")
+        tree = read_tree(root / "course" / course.slug, root / "quizzes" / course.slug)
+        warnings = [_relative_text(w, folder) for w in course.warnings]
+    changes = compare_trees(published_tree(course.slug), tree)
+    return ZipImport(course.slug, tree, media, changes, warnings)
+
+
+def _checked_image(name, data, path):
+    if not MEDIA_NAME.match(name):
+        raise ContentErrors([ContentError(path, None, "Unerwarteter Dateiname für ein Bild.")])
+    try:
+        prepared = prepare_image(data)
+    except MediaError as error:
+        raise ContentErrors([ContentError(path, None, str(error))]) from None
+    return dataclasses.replace(prepared, name=name)
+
+
+def _read_member(archive, member):
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as error:
+        raise ContentErrors([ContentError(member.filename, None, f"Nicht lesbar: {error}")]) from None
+
+
+def apply_import(imported, author, build_url, media_folder):
+    """Publish an imported tree as it is (all or nothing). Its images were
+    checked by ``read_zip`` and are written only once the content is valid."""
+    with db.atomic():
+        source = validate_tree(imported.course_slug, imported.tree)
+        report = apply_content([source], build_url, retire_missing_courses=False)
+        record_tree(imported.course_slug, imported.tree, author, note="Aus Zip-Datei importiert", published=True)
+        for name, prepared in imported.media.items():
+            store_image(media_folder, prepared, name, author)
+        course = Course.get(Course.slug == imported.course_slug)
+        refresh_enrollments(course)
+        record(author, "content.import", course, f"Kurs „{course.title}“ aus einer Zip-Datei importiert "
+               f"({len(imported.changes)} Änderung(en)).", keys=[c.key for c in imported.changes])
+    return report

@@ -1,0 +1,81 @@
+"""Quiz files as plain data, for the form-based quiz editor.
+
+The editor reads a quiz's YAML into dicts and lists, changes them, and
+writes YAML again in the layout docs/content-format.md shows (keys in a
+fixed order, Unicode kept, long texts unwrapped). Whether the result is a
+valid quiz is decided by the loader, as for every other content file.
+"""
+import io
+
+from ruamel.yaml import YAML
+
+from .source import parse_yaml
+
+QUIZ_KEYS = ["title", "final", "pass_mark", "shuffle_questions", "shuffle_choices", "max_attempts",
+             "cooldown_minutes", "questions"]
+QUESTION_KEYS = ["id", "type", "prompt", "choices", "answer", "feedback_true", "feedback_false", "accepted",
+                 "feedback_correct", "feedback_wrong", "items", "pairs", "explanation"]
+CHOICE_KEYS = ["text", "correct", "feedback"]
+
+
+def _plain(value):
+    """ruamel's commented maps and sequences as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def load_quiz(text, path="quiz.yaml"):
+    data = _plain(parse_yaml(text, path))
+    if not isinstance(data, dict):
+        data = {}
+    if not isinstance(data.get("questions"), list):
+        data["questions"] = []
+    return data
+
+
+def _ordered(mapping, keys):
+    result = {k: mapping[k] for k in keys if k in mapping and mapping[k] not in (None, "", [])}
+    result.update({k: v for k, v in mapping.items() if k not in result and k not in keys})
+    return result
+
+
+def dump_quiz(data):
+    quiz = _ordered(data, QUIZ_KEYS)
+    quiz["questions"] = [
+        _ordered({**q, "choices": [_ordered(c, CHOICE_KEYS) for c in q.get("choices", [])]}, QUESTION_KEYS)
+        for q in data.get("questions", [])
+    ]
+    if quiz.get("final") is False:
+        del quiz["final"]
+    yaml = YAML(typ="rt", pure=True)
+    yaml.width = 4096
+    yaml.allow_unicode = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    buffer = io.StringIO()
+    yaml.dump(quiz, buffer)
+    return buffer.getvalue()
+
+
+def new_question_id(data, base="frage"):
+    used = {str(q.get("id")) for q in data.get("questions", [])}
+    number = len(used) + 1
+    while f"{base}-{number}" in used:
+        number += 1
+    return f"{base}-{number}"
+
+
+def question_at_line(data, line):
+    """The id of the question whose YAML (as ``dump_quiz`` writes it)
+    contains ``line``; None for the quiz settings."""
+    if not line:
+        return None
+    current = None
+    for number, text in enumerate(dump_quiz(data).splitlines(), start=1):
+        if text.startswith("  - id:"):
+            current = text.split(":", 1)[1].strip().strip("'\"")
+        if number == line:
+            return current
+    return None
