@@ -53,9 +53,10 @@ class QuizSettingsForm(FlaskForm):
 
 
 class ChoiceForm(Form):
-    text = StringField("Antwort", validators=[Optional(), Length(max=1000)])
+    text = TextAreaField("Antwort", validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
     correct = BooleanField("richtig")
-    feedback = StringField("Rückmeldung zu dieser Antwort", validators=[Optional(), Length(max=1000)])
+    feedback = TextAreaField("Rückmeldung zu dieser Antwort", validators=[Optional(), Length(max=1000)],
+                             render_kw={"rows": 2})
 
 
 class QuestionForm(FlaskForm):
@@ -107,6 +108,13 @@ class QuestionForm(FlaskForm):
         if type_name in ("single_choice", "multiple_choice"):
             for _ in range(EMPTY_CHOICE_ROWS):
                 self.choices.append_entry()
+
+    def number_choices(self):
+        """'Antwort 1', 'Antwort 2' …: labels a screen reader can tell apart."""
+        for number, choice in enumerate(self.choices, start=1):
+            choice.text.label.text = f"Antwort {number}"
+            choice.correct.label.text = f"Antwort {number} ist richtig"
+            choice.feedback.label.text = f"Rückmeldung zu Antwort {number}"
 
     def to_question(self, type_name):
         """The question as quiz data; empty choice rows are dropped."""

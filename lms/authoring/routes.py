@@ -369,6 +369,7 @@ def _question_page(course, quiz_slug, data, form, type_name, index):
             if _save_quiz(course, quiz_slug, data, "Frage neu" if index is None else f"Frage {question['id']} geändert"):
                 flash("Frage gespeichert (Entwurf).", "success")
                 return redirect(url_for("authoring.quiz", course_slug=course.slug, quiz_slug=quiz_slug))
+    form.number_choices()
     return render_template("authoring/question_form.html", course=course, quiz_slug=quiz_slug, form=form,
                            type_name=type_name, type_label=QUESTION_TYPES[type_name].label, is_new=index is None)
 
