@@ -191,7 +191,8 @@ def manage_units():
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
 def edit_unit(unit_id):
     unit = Unit.select(Unit, Region).join(Region).where(Unit.id == unit_id).first() or abort(404)
-    form = UnitForm(obj=unit, data={"region": unit.region.name} if request.method == "GET" else None)
+    # Prefill only on GET: on a POST, a field missing from the form must not fall back to the row's value.
+    form = UnitForm(obj=unit, data={"region": unit.region.name}) if request.method == "GET" else UnitForm()
     merge_form = MergeForm(prefix="merge")
     merge_form.into.choices = [c for c in active_unit_choices() if c.value != unit.id]
     if form.validate_on_submit():
