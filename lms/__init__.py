@@ -10,6 +10,7 @@ from .database import open_database
 from .extensions import csrf, login_manager
 from .models import User, db
 from .permissions import can_author, is_executive
+from .security import init_security
 from .timeutil import format_date, format_datetime, to_local
 
 
@@ -32,6 +33,7 @@ def create_app(config=None):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'lms.sqlite3'}"
     _init_database(app)
 
+    init_security(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     _register_blueprints(app)

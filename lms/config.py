@@ -65,6 +65,13 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE")
 
+    # Behind a reverse proxy: how many proxies to trust for client address and scheme.
+    PROXY_HOPS = _env_int("LMS_PROXY_HOPS", 0)
+    # Failed logins allowed per account and per address within the window.
+    LOGIN_FAILURES_PER_ACCOUNT = _env_int("LMS_LOGIN_FAILURES_PER_ACCOUNT", 5)
+    LOGIN_FAILURES_PER_ADDRESS = _env_int("LMS_LOGIN_FAILURES_PER_ADDRESS", 30)
+    LOGIN_THROTTLE_MINUTES = _env_int("LMS_LOGIN_THROTTLE_MINUTES", 15)
+
     WTF_CSRF_TIME_LIMIT = None  # tied to the session; a long lesson must not expire the form
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 

@@ -104,6 +104,10 @@ class User(UserMixin, BaseModel):
     email_verified_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
+    privacy_consent_at = DateTimeField(null=True)  # consent to the privacy notice, at registration
+    privacy_consent_version = IntegerField(null=True)  # SiteText version consented to
+    retention_warned_at = DateTimeField(null=True)  # warned that the inactive account will be deleted
+    deleted_at = DateTimeField(null=True)  # anonymised: name and e-mail gone, records kept
 
     def get_id(self):
         return f"{self.id}:{self.login_token}"
@@ -326,6 +330,7 @@ class Certificate(BaseModel):
     course_version = CharField()
     # Set when the holder earned a newer certificate of the same course.
     superseded_by = ForeignKeyField("self", null=True, backref="supersedes")
+    anonymized_at = DateTimeField(null=True)  # the holder deleted the account: no name any more
 
     class Meta:
         indexes = ((("user", "course"), False),)
@@ -414,6 +419,36 @@ class MediaFile(BaseModel):
     uploaded_at = DateTimeField(default=utcnow)
 
 
+class LoginFailure(BaseModel):
+    """A failed login, counted per account and per address for throttling.
+    Rows older than the throttle window are deleted as new ones come."""
+
+    key = CharField(index=True)  # "account:<e-mail>" or "address:<ip>"
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
+class SiteText(BaseModel):
+    """Texts admins edit in the browser, e.g. the privacy notice. Each save
+    is a new version, so a consent can name what it consented to."""
+
+    key = CharField()
+    version = IntegerField()
+    body_markdown = TextField()
+    body_html = TextField()
+    updated_by = ForeignKeyField(User, null=True, backref="site_texts")
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("key", "version"), True),)
+
+
+class SiteSetting(BaseModel):
+    """Switches admins flip in the browser (stored as text)."""
+
+    key = CharField(unique=True)
+    value = CharField()
+
+
 ALL_MODELS = [
     Region,
     Unit,
@@ -433,4 +468,7 @@ ALL_MODELS = [
     ReminderLog,
     ContentRevision,
     MediaFile,
+    LoginFailure,
+    SiteText,
+    SiteSetting,
 ]

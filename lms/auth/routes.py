@@ -5,6 +5,7 @@ from .. import accounts
 from ..mail import send_mail
 from ..models import Membership, Unit
 from ..people import PeopleError, end_membership, running_memberships, start_membership
+from ..security import LoginThrottle
 from ..urls import safe_next_url
 from . import bp
 from .forms import (NO_UNIT, AdminSetupForm, ChangePasswordForm, EmailOnlyForm, JoinUnitForm, LoginForm, ProfileForm,
@@ -83,8 +84,14 @@ def login():
         return redirect(url_for("learn.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        throttle = LoginThrottle.from_config(current_app.config)
+        if throttle.blocked(form.email.data, request.remote_addr):
+            flash(f"Zu viele fehlgeschlagene Anmeldeversuche. Bitte warte {throttle.window.seconds // 60} Minuten "
+                  "und versuche es dann noch einmal, oder setze dein Passwort zurück.", "error")
+            return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
+            throttle.record_failure(form.email.data, request.remote_addr)
             flash("E-Mail-Adresse oder Passwort ist falsch.", "error")
         elif not user.is_verified:
             # Only someone who knows the password gets here, so this reveals nothing.
@@ -92,6 +99,7 @@ def login():
             flash("Bitte bestätige zuerst deine E-Mail-Adresse. Wir haben dir den Link noch einmal geschickt.",
                   "warning")
         else:
+            throttle.record_success(form.email.data)
             login_user(user, remember=form.remember.data)
             accounts.record_login(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("learn.index"))
