@@ -167,3 +167,35 @@ def grant_role_command(email, role):
     User.update(**{f"is_{role}": True}).where(User.id == user.id).execute()
     record(None, "user.roles", user, f"{user.name} hat die Rolle {role} bekommen (Kommandozeile).", role=role)
     click.echo(f"{user.email} hat jetzt die Rolle {role}.")
+
+
+@lms_cli.command("backup", help="Die SQLite-Datenbank im laufenden Betrieb sichern (PostgreSQL: pg_dump).")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@with_appcontext
+def backup_command(target):
+    from .backup import BackupError, backup
+    from .timeutil import utcnow
+
+    target = target or Path(current_app.instance_path) / "backups" / f"lms-{utcnow():%Y%m%d-%H%M%S}.sqlite3"
+    try:
+        path = backup(target)
+    except BackupError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Gesichert: {path} ({path.stat().st_size // 1024} KiB)")
+
+
+@lms_cli.command("restore", help="Eine Sicherung zurückspielen; ersetzt den ganzen Datenbankinhalt.")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Ohne Rückfrage.")
+@with_appcontext
+def restore_command(source, yes):
+    from .backup import BackupError, check_backup, restore
+
+    try:
+        check_backup(source)
+        if not yes:
+            click.confirm(f"Alle Daten durch den Stand aus {source} ersetzen?", abort=True)
+        restore(source)
+    except BackupError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Zurückgespielt: {source}")
