@@ -95,10 +95,12 @@ def _register_blueprints(app):
     from .authoring import bp as authoring_bp
     from .certificates import bp as certificates_bp
     from .dashboard import bp as dashboard_bp
+    from .dataprotection import bp as dataprotection_bp
     from .learn import bp as learn_bp
     from .quiz import bp as quiz_bp
 
-    for blueprint in (auth_bp, learn_bp, quiz_bp, certificates_bp, dashboard_bp, authoring_bp, admin_bp):
+    for blueprint in (auth_bp, learn_bp, quiz_bp, certificates_bp, dashboard_bp, authoring_bp, admin_bp,
+                      dataprotection_bp):
         app.register_blueprint(blueprint)
 
 

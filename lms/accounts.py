@@ -57,14 +57,17 @@ def _load_token(salt, token, max_age):
         return None
 
 
-def register_user(name, email, password, unit_id=None, function=None):
-    """Create an account (unverified). Returns the user, or None when the
-    e-mail is taken (the caller must answer the same way in both cases)."""
+def register_user(name, email, password, unit_id=None, function=None, consent_version=None):
+    """Create an account (unverified), recording consent to the privacy
+    notice of ``consent_version``. Returns the user, or None when the e-mail
+    is taken (the caller must answer the same way in both cases)."""
     email = normalize_email(email)
     with db.atomic():
         if User.select().where(User.email == email).exists():
             return None
-        user = User.create(name=name.strip(), email=email, password_hash=hash_password(password))
+        user = User.create(name=name.strip(), email=email, password_hash=hash_password(password),
+                           privacy_consent_at=utcnow() if consent_version is not None else None,
+                           privacy_consent_version=consent_version)
         if unit_id:
             unit = Unit.get_or_none((Unit.id == unit_id) & Unit.active())
             if unit is None:
@@ -107,8 +110,10 @@ def authenticate(email, password):
 
 
 def record_login(user):
+    """Note the login; an account warned for inactivity is active again."""
     user.last_login_at = utcnow()
-    user.save(only=[User.last_login_at])
+    user.retention_warned_at = None
+    user.save(only=[User.last_login_at, User.retention_warned_at])
 
 
 def _password_fingerprint(user):

@@ -199,3 +199,28 @@ def restore_command(source, yes):
     except BackupError as error:
         raise click.ClickException(str(error))
     click.echo(f"Zurückgespielt: {source}")
+
+
+@lms_cli.command("retention", help="Inaktive Konten warnen und nach der Frist löschen (für einen Scheduler).")
+@click.option("--dry-run", is_flag=True, help="Nur anzeigen, nichts senden oder löschen.")
+@with_appcontext
+def retention_command(dry_run):
+    from .mail import send_mail
+    from .privacy import anonymise, mark_warned, retention_due
+
+    config = current_app.config
+    months, days = config["RETENTION_MONTHS"], config["RETENTION_WARNING_DAYS"]
+    if not months:
+        click.echo("Aufbewahrungsfrist ist aus (LMS_RETENTION_MONTHS=0); nichts zu tun.")
+        return
+    to_warn, to_delete = retention_due(months, days)
+    for user in to_warn:
+        click.echo(f"{'(Probelauf) ' if dry_run else ''}Warnung: {user.email}")
+        if not dry_run and send_mail(user.email, "Dein Konto wird bald gelöscht", "retention_warning", user=user,
+                                     months=months, days=days, login_link=f"{config['BASE_URL']}/login"):
+            mark_warned(user)
+    for user in to_delete:
+        click.echo(f"{'(Probelauf) ' if dry_run else ''}Löschen: Konto {user.id}")
+        if not dry_run:
+            anonymise(user, reason=f"{months} Monate inaktiv, gewarnt am {user.retention_warned_at:%d.%m.%Y}")
+    click.echo(f"{len(to_warn)} gewarnt, {len(to_delete)} gelöscht{' (Probelauf)' if dry_run else ''}.")

@@ -65,6 +65,11 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE")
 
+    # Data protection: accounts without login for this many months are deleted
+    # (anonymised) after a warning mail; 0 turns this off.
+    RETENTION_MONTHS = _env_int("LMS_RETENTION_MONTHS", 0)
+    RETENTION_WARNING_DAYS = _env_int("LMS_RETENTION_WARNING_DAYS", 30)
+
     # Behind a reverse proxy: how many proxies to trust for client address and scheme.
     PROXY_HOPS = _env_int("LMS_PROXY_HOPS", 0)
     # Failed logins allowed per account and per address within the window.

@@ -14,7 +14,7 @@ NEW_PASSWORD = "ein-ganz-neues-passwort"
 
 def register(client, email="neu@example.org", unit="Köln", function="officer", **extra):
     data = {"name": "Neue Person", "email": email, "password": PASSWORD, "password_confirm": PASSWORD,
-            "unit": str(Unit.get(Unit.name == unit).id) if unit else "0", "function": function}
+            "unit": str(Unit.get(Unit.name == unit).id) if unit else "0", "function": function, "consent": "y"}
     data.update(extra)
     return client.submit("/register", data)
 

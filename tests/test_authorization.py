@@ -20,10 +20,12 @@ AREA_ACCESS = {
     "quiz": {"user"},
     "certificates": {"user"},
     "auth": {"user"},
+    "dataprotection": {"user"},
 }
 PUBLIC_ENDPOINTS = {
     "static", "learn.index", "auth.login", "auth.register", "auth.forgot_password", "auth.resend_verification",
     "auth.reset_password", "auth.setup_admin", "auth.verify_email", "certificates.verify", "certificates.verify_form",
+    "dataprotection.notice",
 }
 ROLES = ["anonymous", "learner", "trainer", "executive", "admin"]
 

@@ -15,7 +15,7 @@ def test_officer_registers_learns_passes_and_gets_a_verifiable_certificate(clien
     # Register with unit and function.
     response = client.submit("/register", {
         "name": "Jana Müller-Özdemir", "email": "Jana@Example.org", "password": PASSWORD,
-        "password_confirm": PASSWORD, "unit": str(koeln.id), "function": "officer",
+        "password_confirm": PASSWORD, "unit": str(koeln.id), "function": "officer", "consent": "y",
     })
     assert response.status_code == 302
 

@@ -1,7 +1,11 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from peewee import fn
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
 
+from .. import privacy
 from ..models import User
 from ..people import PeopleError, set_roles
 from ..urls import safe_next_url
@@ -37,3 +41,29 @@ def roles(user_id):
     except PeopleError as error:
         flash(str(error), "error")
     return redirect(safe_next_url(request.form.get("next")) or url_for("admin.users"))
+
+
+class PrivacyTextForm(FlaskForm):
+    body = TextAreaField("Text (Markdown)", validators=[DataRequired("Der Text darf nicht leer sein."),
+                                                        Length(max=100_000)], render_kw={"rows": 24})
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+def privacy_settings():
+    """The privacy notice (a new version per save) and the dashboard's names switch."""
+    current = privacy.privacy_text()
+    form = PrivacyTextForm(data={"body": current.body_markdown})
+    if form.validate_on_submit():
+        row = privacy.save_privacy_text(form.body.data, current_user._get_current_object())
+        flash(f"Datenschutzhinweise als Version {row.version} gespeichert.", "success")
+        return redirect(url_for("admin.privacy_settings"))
+    return render_template("admin/privacy.html", form=form, text=current,
+                           shows_names=privacy.dashboard_shows_names())
+
+
+@bp.route("/privacy/dashboard-names", methods=["POST"])
+def dashboard_names():
+    show = request.form.get("show") == "1"
+    privacy.set_dashboard_shows_names(show, current_user._get_current_object())
+    flash("Das Dashboard zeigt jetzt Namen." if show else "Das Dashboard zeigt jetzt keine Namen mehr.", "success")
+    return redirect(url_for("admin.privacy_settings"))

@@ -46,6 +46,10 @@ class RegisterForm(_NewPasswordMixin, FlaskForm):
         DataRequired("Bitte wiederhole das Passwort."), EqualTo("password", "Die Passwörter stimmen nicht überein.")])
     unit = SelectField("Dein Unterbezirk / Kreisverband", coerce=int)
     function = SelectField("Deine Funktion dort", choices=FUNCTION_CHOICES, default="officer")
+    consent = BooleanField(
+        "Ich habe die Datenschutzhinweise gelesen und willige ein, dass die Plattform meine Angaben, auch meine "
+        "Funktion in meiner Gliederung, dafür verarbeitet.",
+        validators=[DataRequired("Ohne deine Einwilligung können wir dein Konto nicht anlegen.")])
     submit = SubmitField("Konto anlegen")
 
 

@@ -5,6 +5,7 @@ from .. import accounts
 from ..mail import send_mail
 from ..models import Membership, Unit
 from ..people import PeopleError, end_membership, running_memberships, start_membership
+from ..privacy import privacy_text
 from ..security import LoginThrottle
 from ..urls import safe_next_url
 from . import bp
@@ -39,7 +40,8 @@ def register():
     if form.validate_on_submit():
         unit_id = form.unit.data if form.unit.data != NO_UNIT else None
         user = accounts.register_user(form.name.data, form.email.data, form.password.data,
-                                      unit_id=unit_id, function=form.function.data)
+                                      unit_id=unit_id, function=form.function.data,
+                                      consent_version=privacy_text().version)
         if user is None:
             # The address has an account already. Answer exactly as for a new
             # one, and tell the owner by mail instead of the visitor here.

@@ -19,4 +19,12 @@ def check_access():
     return require(is_executive(current_user))
 
 
+@bp.context_processor
+def names_switch():
+    """Templates show officers' names only while admins let the dashboard do so."""
+    from ..privacy import dashboard_shows_names
+
+    return {"show_names": dashboard_shows_names()}
+
+
 from . import routes  # noqa: E402,F401

@@ -10,6 +10,7 @@ from ..coverage import STATUS_LABELS, STATUSES, required_course, summarize, trai
 from ..models import AuditLog, Membership, Quiz, QuizAttempt, Region, ReminderLog, Unit, User
 from ..people import PeopleError, end_membership, move_membership, start_membership
 from ..permissions import is_executive
+from ..privacy import dashboard_shows_names
 from ..timeutil import utcnow
 from ..units import UnitChangeError, merge_units, retire_unit, save_unit
 from . import bp
@@ -58,7 +59,8 @@ def _unit_table():
     course = course_or_404()
     at = moment_from_args()
     table_filter = UnitFilter.from_args(request.args)
-    rows = table_filter.apply(unit_coverage(course, at=at, expiring_days=expiring_days(), region=table_filter.region))
+    rows = table_filter.apply(unit_coverage(course, at=at, expiring_days=expiring_days(), region=table_filter.region),
+                              search_names=dashboard_shows_names())
     return course, at, table_filter, rows
 
 
@@ -77,7 +79,7 @@ def _download(data, mimetype, filename):
 def units_export(file_format):
     _, at, _, rows = _unit_table()
     stamp = (at or utcnow()).strftime("%Y-%m-%d")
-    data = list(unit_export_rows(rows))
+    data = list(unit_export_rows(rows, with_names=dashboard_shows_names()))
     tz = current_app.config["TIMEZONE"]
     if file_format == "csv":
         return _download(to_csv(UNIT_COLUMNS, data, tz), "text/csv; charset=utf-8", f"gliederungen-{stamp}.csv")
@@ -237,8 +239,14 @@ def merge(unit_id):
 # --- people -------------------------------------------------------------------
 
 
+def _names_hidden_page():
+    return render_template("dashboard/names_hidden.html"), 403
+
+
 @bp.route("/people")
 def people():
+    if not dashboard_shows_names():
+        return _names_hidden_page()
     course = course_or_404()
     people_filter = PeopleFilter.from_args(request.args)
     rows, total = people_rows(course, people_filter)
@@ -251,6 +259,8 @@ def people():
 
 @bp.route("/people.<any(csv, xlsx):file_format>")
 def people_export(file_format):
+    if not dashboard_shows_names():
+        return _names_hidden_page()
     course = course_or_404()
     rows, _ = people_rows(course, PeopleFilter.from_args(request.args), paginate=False)
     data = list(people_export_rows(rows))

@@ -45,14 +45,15 @@ class UnitFilter:
                    query=args.get("q", "").strip()[:100], sort=sort if sort in UNIT_SORTS else "name",
                    descending=args.get("order") == "desc")
 
-    def apply(self, rows):
+    def apply(self, rows, search_names=True):
+        """Filter and sort; names are searched only while the dashboard shows them."""
         needle = self.query.casefold()
         selected = [
             row for row in rows
             if (not self.region or row.unit.region.name == self.region)
             and (not self.status or row.status == self.status)
             and (not needle or needle in row.unit.name.casefold()
-                 or any(needle in o.name.casefold() for o in row.officers))
+                 or (search_names and any(needle in o.name.casefold() for o in row.officers)))
         ]
         return sorted(selected, key=UNIT_SORTS[self.sort], reverse=self.descending)
 
@@ -68,12 +69,14 @@ UNIT_COLUMNS = ["Gliederung", "Art", "Region", "Status", "Mitgliederbeauftragte"
                 "Zertifikat gültig bis", "Letzte Aktivität"]
 
 
-def unit_export_rows(rows):
+def unit_export_rows(rows, with_names=True):
+    """Rows for the unit export; without names, the officers column says how many."""
     for row in rows:
         activity = max((o.progress.last_activity for o in row.officers if o.progress.last_activity), default=None)
+        officers = (", ".join(o.name for o in row.officers) if with_names
+                    else f"{len(row.officers)} Person(en)" if row.officers else "")
         yield [row.unit.name, row.unit.kind, row.unit.region.name, STATUS_LABELS[row.status],
-               ", ".join(o.name for o in row.officers), row.best_percent if row.officers else None,
-               row.valid_until, activity]
+               officers, row.best_percent if row.officers else None, row.valid_until, activity]
 
 
 # --- people -------------------------------------------------------------------
