@@ -108,6 +108,9 @@ class User(UserMixin, BaseModel):
     privacy_consent_version = IntegerField(null=True)  # SiteText version consented to
     retention_warned_at = DateTimeField(null=True)  # warned that the inactive account will be deleted
     deleted_at = DateTimeField(null=True)  # anonymised: name and e-mail gone, records kept
+    totp_secret = CharField(null=True)  # second factor (TOTP), set while being set up or in use
+    totp_enabled_at = DateTimeField(null=True)  # the second factor is required at login
+    totp_last_step = IntegerField(null=True)  # last accepted time step: a code works only once
 
     def get_id(self):
         return f"{self.id}:{self.login_token}"

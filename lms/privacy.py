@@ -120,7 +120,7 @@ def anonymise(user, actor=None, reason="Konto gelöscht"):
         User.update(name=DELETED_NAME, email=f"geloescht-{user.id}-{secrets.token_hex(4)}@invalid",
                     password_hash="!", login_token=secrets.token_urlsafe(32), is_trainer=False,
                     is_executive=False, is_admin=False, deleted_at=now, retention_warned_at=None,
-                    ).where(User.id == user.id).execute()
+                    totp_secret=None, totp_enabled_at=None).where(User.id == user.id).execute()
         record(actor, "user.delete", user, f"Konto {user.id} anonymisiert ({reason}).")
 
 

@@ -100,3 +100,8 @@ class ChangePasswordForm(_NewPasswordMixin, FlaskForm):
 class JoinUnitForm(FlaskForm):
     unit = SelectField("Gliederung", coerce=int)
     function = SelectField("Funktion", choices=FUNCTION_CHOICES, default="officer")
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code aus deiner Authenticator-App (6 Ziffern)", validators=[
+        DataRequired("Bitte gib den Code ein."), Length(max=10)], render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})

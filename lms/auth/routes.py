@@ -1,15 +1,15 @@
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import accounts
+from .. import accounts, second_factor
 from ..mail import send_mail
-from ..models import Membership, Unit
+from ..models import Membership, Unit, User
 from ..people import PeopleError, end_membership, running_memberships, start_membership
 from ..privacy import privacy_text
 from ..security import LoginThrottle
 from ..urls import safe_next_url
 from . import bp
-from .forms import (NO_UNIT, AdminSetupForm, ChangePasswordForm, EmailOnlyForm, JoinUnitForm, LoginForm, ProfileForm,
+from .forms import (NO_UNIT, AdminSetupForm, ChangePasswordForm, CodeForm, EmailOnlyForm, JoinUnitForm, LoginForm, ProfileForm,
                     RegisterForm, ResetPasswordForm, unit_choices)
 
 CHECK_MAIL = ("Wir haben dir eine E-Mail an {email} geschickt. Bitte klicke auf den Link darin, "
@@ -100,12 +100,43 @@ def login():
             send_verification_mail(user)
             flash("Bitte bestätige zuerst deine E-Mail-Adresse. Wir haben dir den Link noch einmal geschickt.",
                   "warning")
+        elif user.totp_enabled_at:
+            # Password right; the second factor decides. Nothing is logged in yet.
+            session["second_factor"] = {"user": user.id, "remember": bool(form.remember.data),
+                                        "next": safe_next_url(request.args.get("next"))}
+            return redirect(url_for("auth.login_code"))
         else:
             throttle.record_success(form.email.data)
             login_user(user, remember=form.remember.data)
             accounts.record_login(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("learn.index"))
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """Second step for accounts with a second factor: the authenticator code."""
+    pending = session.get("second_factor")
+    user = User.get_or_none(User.id == pending["user"]) if pending else None
+    if user is None or not user.totp_enabled_at:
+        session.pop("second_factor", None)
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        throttle = LoginThrottle.from_config(current_app.config)
+        if throttle.blocked(user.email, request.remote_addr):
+            flash("Zu viele fehlgeschlagene Versuche. Bitte warte eine Weile und melde dich dann neu an.", "error")
+            session.pop("second_factor", None)
+            return render_template("auth/login_code.html", form=form), 429
+        if second_factor.verify(user, form.code.data):
+            session.pop("second_factor", None)
+            throttle.record_success(user.email)
+            login_user(user, remember=pending["remember"])
+            accounts.record_login(user)
+            return redirect(pending["next"] or url_for("learn.index"))
+        throttle.record_failure(user.email, request.remote_addr)
+        form.code.errors.append("Der Code stimmt nicht oder wurde schon benutzt. Nimm den aktuellen aus deiner App.")
+    return render_template("auth/login_code.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -230,3 +261,31 @@ def leave_unit(membership_id):
     except PeopleError as error:
         flash(str(error), "error")
     return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+@login_required
+def second_factor_settings():
+    """Turn the second factor on (scan, confirm with a code) or off (with a code)."""
+    user = current_user._get_current_object()
+    if not second_factor.may_use(user):
+        abort(403)
+    form = CodeForm()
+    action = request.form.get("action")
+    if request.method == "POST" and action == "start" and not user.totp_enabled_at:
+        second_factor.start_setup(user)
+        return redirect(url_for("auth.second_factor_settings"))
+    if form.validate_on_submit():
+        if action == "enable" and user.totp_secret and not user.totp_enabled_at:
+            if second_factor.enable(user, form.code.data):
+                flash("Die Zwei-Faktor-Anmeldung ist eingeschaltet.", "success")
+                return redirect(url_for("auth.account"))
+            form.code.errors.append("Der Code stimmt nicht. Prüfe die Uhrzeit deines Telefons und versuche es erneut.")
+        elif action == "disable" and user.totp_enabled_at:
+            if second_factor.verify(user, form.code.data):
+                second_factor.disable(user)
+                flash("Die Zwei-Faktor-Anmeldung ist ausgeschaltet.", "success")
+                return redirect(url_for("auth.account"))
+            form.code.errors.append("Der Code stimmt nicht oder wurde schon benutzt.")
+    qr = second_factor.qr_svg(user) if user.totp_secret and not user.totp_enabled_at else None
+    return render_template("auth/second_factor.html", form=form, user=user, qr=qr), 400 if form.errors else 200
