@@ -10,12 +10,14 @@ FLASK  := $(BIN)/flask --app wsgi
 
 export LMS_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test setup bench clean help
+.PHONY: run test test-e2e setup bench clean help
 
 help:
 	@echo "make run    - install, set up the database and content, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - run the test suite"
 	@echo "make bench  - run the benchmarks in benchmarks/"
+	@echo "make test-e2e      - browser tests (Playwright, Chromium, axe-core); screenshots in tests_e2e/artifacts/"
+	@echo "make test-postgres - the test suite against a throwaway local PostgreSQL"
 
 # The venv is rebuilt when pyproject.toml changes; the stamp files record
 # which set of dependencies was installed.
@@ -39,6 +41,13 @@ run: setup
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Browser tests (headless Debian Chromium via Playwright, axe-core): slow and
+# separate from `make test`. setup_browser.sh installs what is missing and
+# exits 3 with a message when it cannot.
+test-e2e: $(VENV)/.installed-dev
+	VENV=$(VENV) sh tests_e2e/setup_browser.sh
+	$(BIN)/python -m pytest tests_e2e $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run_all.py

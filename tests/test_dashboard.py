@@ -277,6 +277,6 @@ def test_dashboard_pages_run_a_fixed_number_of_queries(as_executive, scenario, c
 def test_the_map_shows_every_nrw_unit_in_its_status_colour(as_executive, scenario):
     html = as_executive.text("/dashboard/")[1]
     assert html.count("<circle") >= 54 + 12  # 54 units on the map, 12 months on the trend line
-    assert f'href="/dashboard/units/{unit_id("Köln")}"><circle' in html
+    assert f'href="/dashboard/units/{unit_id("Köln")}" aria-label="UB Köln: Geschult"><circle' in html
     assert "<title>UB Köln: Geschult</title>" in html
     assert "Ohne Ort auf der Karte" not in html

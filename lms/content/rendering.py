@@ -157,7 +157,16 @@ def render_markdown(text, resolve_link=None):
         },
         output_format="html",
     )
-    return sanitize_html(renderer.convert(text))
+    return _scrollable_tables(sanitize_html(renderer.convert(text)))
+
+
+def _scrollable_tables(html):
+    """Wrap tables in a scroll container a keyboard can reach, so a wide
+    table scrolls sideways on a phone instead of widening the page. Added
+    after sanitising: the wrapper is ours, not the author's."""
+    return (html.replace("<table>", '<div class="table-scroll" tabindex="0" role="region" aria-label="Tabelle">'
+                                    "<table>")
+                .replace("</table>", "</table></div>"))
 
 
 def render_inline_markdown(text):

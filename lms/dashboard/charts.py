@@ -119,13 +119,16 @@ def unit_map(rows, positions, link):
     width = 2 * pad + (max(lons) - min(lons)) * x_scale
     height = 2 * pad + (max(lats) - min(lats)) * y_scale
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" class="chart unit-map" '
-             f'role="img" aria-labelledby="map-title map-desc">',
+             f'role="group" aria-labelledby="map-title map-desc">',
              '<title id="map-title">Karte: Status der Gliederungen in NRW</title>',
              '<desc id="map-desc">Schematische Karte, ein Punkt pro Gliederung in der Farbe ihres Status. '
              'Die gleichen Angaben stehen in der Tabelle der Gliederungen.</desc>']
     for row, (lat, lon) in placed:
         x, y = xy(lat, lon)
-        parts.append(f'<a href="{escape(link(row.unit.id))}"><circle cx="{x:.1f}" cy="{y:.1f}" r="7.5" '
+        # A group, not an image: each point is a link with its own name, reachable by keyboard.
+        label = f"{row.unit.display_name}: {STATUS_LABELS[row.status]}"
+        parts.append(f'<a href="{escape(link(row.unit.id))}" aria-label="{escape(label)}">'
+                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7.5" '
                      f'fill="{STATUS_COLOURS[row.status]}" stroke="#fff" stroke-width="1.5">'
                      f'<title>{escape(row.unit.display_name)}: {escape(STATUS_LABELS[row.status])}</title></circle></a>')
     parts.append("</svg>")
