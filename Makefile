@@ -10,12 +10,13 @@ FLASK  := $(BIN)/flask --app wsgi
 
 export LMS_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-e2e setup bench clean help
+.PHONY: run test test-e2e setup bench bench-load clean help
 
 help:
 	@echo "make run    - install, set up the database and content, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - run the test suite"
 	@echo "make bench  - run the benchmarks in benchmarks/"
+	@echo "make bench-load    - gunicorn under wrk, and 250 simultaneous quiz attempts"
 	@echo "make test-e2e      - browser tests (Playwright, Chromium, axe-core); screenshots in tests_e2e/artifacts/"
 	@echo "make test-postgres - the test suite against a throwaway local PostgreSQL"
 
@@ -51,6 +52,13 @@ test-e2e: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run_all.py
+
+# Load against gunicorn on loopback: wrk (installed from Debian if missing)
+# and 250 simultaneous quiz attempts.
+bench-load: $(VENV)/.installed-dev
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/load_wrk.py
+	$(BIN)/python benchmarks/quiz_crowd.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -153,8 +153,10 @@ def course_outline(course, user, since=None):
     ``since``: count only lessons completed and quizzes passed after this
     moment (used for recertification); None counts everything."""
     modules = list(published_modules(course))
+    # Titles and positions only: the lesson texts are not needed for an outline.
     lessons = list(
-        Lesson.select(Lesson, Module)
+        Lesson.select(Lesson.id, Lesson.module, Lesson.slug, Lesson.position, Lesson.title, Lesson.minutes,
+                      Lesson.goals, Lesson.is_retired, Module)
         .join(Module)
         .where((Module.course == course) & ~Module.is_retired & ~Lesson.is_retired)
         .order_by(Module.position, Lesson.position)
@@ -195,10 +197,15 @@ def course_outline(course, user, since=None):
 
 
 def record_lesson_view(user, lesson, course):
-    """Remember that the user opened the lesson (first time only)."""
+    """Remember that the user opened the lesson (first time only).
+
+    Most views are repeat views: a read decides, so they never wait for the
+    (single, on SQLite) write lock."""
+    if LessonProgress.select().where((LessonProgress.user == user) & (LessonProgress.lesson == lesson)).exists():
+        return
     with db.atomic():
         inserted = (LessonProgress.insert(user=user, lesson=lesson, first_seen_at=utcnow())
-                    .on_conflict_ignore().execute())
+                    .on_conflict_ignore().as_rowcount().execute())
         if inserted:
             refresh_enrollments(course, [user.id])
 
