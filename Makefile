@@ -10,7 +10,7 @@ FLASK  := $(BIN)/flask --app wsgi
 
 export LMS_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-e2e setup bench bench-load clean help
+.PHONY: run test test-e2e test-postgres setup bench bench-load clean help
 
 help:
 	@echo "make run    - install, set up the database and content, serve on http://$(HOST):$(PORT)"
@@ -49,6 +49,11 @@ test: $(VENV)/.installed-dev
 test-e2e: $(VENV)/.installed-dev
 	VENV=$(VENV) sh tests_e2e/setup_browser.sh
 	$(BIN)/python -m pytest tests_e2e $(PYTEST_ARGS)
+
+# The whole suite on PostgreSQL: a throwaway local server on loopback
+# (installed with apt-get if missing), or LMS_TEST_POSTGRES_URL when given.
+test-postgres: $(VENV)/.installed-dev
+	bash scripts/test-postgres.sh $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/run_all.py

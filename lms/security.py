@@ -8,6 +8,7 @@ it. Over HTTPS, HSTS is sent and cookies are marked secure.
 Login throttling counts failed logins per account and per address in the
 database, so every gunicorn worker sees the same counts.
 """
+import hashlib
 from datetime import timedelta
 
 from flask import request
@@ -77,7 +78,12 @@ class LoginThrottle:
 
     @staticmethod
     def _keys(email, address):
-        return f"account:{(email or '').strip().lower()}", f"address:{address or '-'}"
+        # LoginFailure.key is VARCHAR(255) on PostgreSQL; a valid address has up
+        # to 254 characters, so a very long one is stored as its hash.
+        account = (email or "").strip().lower()
+        if len(account) > 200:
+            account = "sha256:" + hashlib.sha256(account.encode()).hexdigest()
+        return f"account:{account}", f"address:{address or '-'}"
 
     def blocked(self, email, address):
         """True when this account or this address has failed too often."""

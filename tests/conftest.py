@@ -1,8 +1,25 @@
-"""Fixtures: an app on a fresh SQLite file with the fixture course and the NRW
+"""Fixtures: an app on a fresh database with the fixture course and the NRW
 units loaded, a test client, a CLI runner, and a real SMTP server on loopback
-that receives every mail the app sends."""
+that receives every mail the app sends.
+
+The database is a SQLite file per test, copied from a template built once.
+With ``LMS_TEST_POSTGRES_URL=postgresql://user@host:port/dbname`` set (see
+``scripts/test-postgres.sh``) the same suite runs on PostgreSQL instead: the
+template is a PostgreSQL database built once per session and every test gets
+its own ``CREATE DATABASE ... TEMPLATE`` copy, dropped afterwards. The
+database named in the URL is only used to create and drop those.
+
+Tests that need a database of their own call ``app_config(path, ...)`` with a
+file path, after ``shutil.copy(template_database, path)`` when they want the
+template's content. That works on both: on PostgreSQL ``template_database``
+is a small marker file, and ``app_config`` turns a path into a new database
+(a copy of the template when the marker was copied there, else empty).
+"""
+import os
 import shutil
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -20,13 +37,89 @@ FIXTURE_COURSE = FIXTURES / "content" / "course"
 FIXTURE_QUIZZES = FIXTURES / "content" / "quizzes"
 UNITS_CSV = Path(__file__).parent.parent / "lms" / "data" / "units-nrw.csv"
 
+POSTGRES_URL = os.environ.get("LMS_TEST_POSTGRES_URL") or None
+ON_POSTGRES = POSTGRES_URL is not None
 
-@pytest.fixture(scope="session")
-def mail_sink():
-    sink = MailSink()
-    sink.start()
-    yield sink
-    sink.stop()
+
+def sqlite_only(reason):
+    """Marks a test (or, as ``pytestmark``, a module) that only makes sense
+    on SQLite: skipped when the suite runs on PostgreSQL."""
+    return pytest.mark.skipif(ON_POSTGRES, reason=f"SQLite only: {reason}")
+
+
+class PostgresDatabases:
+    """Creates and drops the per-test PostgreSQL databases through a
+    maintenance connection to the database named in LMS_TEST_POSTGRES_URL."""
+
+    MARKER = "lms-test-postgres-template:"
+
+    def __init__(self, url):
+        import psycopg2
+
+        self.url = url
+        self.prefix = f"lms_test_{uuid.uuid4().hex[:8]}"
+        self.template = f"{self.prefix}_template"
+        self._connection = psycopg2.connect(url)
+        self._connection.autocommit = True  # CREATE/DROP DATABASE refuse to run in a transaction
+        self._counter = 0
+        self._by_path = {}  # app_config path -> url, so a second create_app reuses the database
+        self.created = []  # databases created since the last drop_created()
+
+    def url_for(self, name):
+        parts = urlsplit(self.url)
+        return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+    def _execute(self, sql):
+        with self._connection.cursor() as cursor:
+            cursor.execute(sql)
+
+    def create(self, template=None):
+        """A new database (a copy of ``template`` if given); its url."""
+        self._counter += 1
+        name = f"{self.prefix}_{self._counter}"
+        self._execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        self.created.append(name)
+        return self.url_for(name)
+
+    def drop(self, name):
+        # FORCE ends connections left open (a server thread, a killed child).
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_created(self):
+        while self.created:
+            self.drop(self.created.pop())
+        self._by_path.clear()
+
+    def for_path(self, path):
+        """The database standing for the file ``path`` in ``app_config``."""
+        path = Path(path).resolve()
+        if path not in self._by_path:
+            template = None
+            if path.exists() and path.read_text(errors="replace").startswith(self.MARKER):
+                template = path.read_text().removeprefix(self.MARKER).strip()
+            self._by_path[path] = self.create(template)
+        return self._by_path[path]
+
+    def close(self):
+        self.drop_created()
+        self.drop(self.template)
+        self._connection.close()
+
+
+_postgres = None
+
+
+def postgres():
+    global _postgres
+    if _postgres is None:
+        _postgres = PostgresDatabases(POSTGRES_URL)
+    return _postgres
+
+
+def database_url(database_path):
+    if ON_POSTGRES:
+        return postgres().for_path(database_path)
+    return f"sqlite:///{database_path}"
 
 
 def app_config(database_path, mail_sink, **overrides):
@@ -34,7 +127,7 @@ def app_config(database_path, mail_sink, **overrides):
         "TESTING": True,
         "INSTANCE_PATH": str(database_path.parent / "instance"),
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-        "DATABASE_URL": f"sqlite:///{database_path}",
+        "DATABASE_URL": overrides.get("DATABASE_URL") or database_url(database_path),
         "COURSE_DIR": str(FIXTURE_COURSE),
         "QUIZ_DIR": str(FIXTURE_QUIZZES),
         "MAIL_SERVER": mail_sink.host,
@@ -46,18 +139,54 @@ def app_config(database_path, mail_sink, **overrides):
 
 
 @pytest.fixture(scope="session")
-def template_database(tmp_path_factory, mail_sink):
-    """A database with schema, units and fixture course, built once and
-    copied for every test (much faster than migrating each time)."""
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    app = create_app(app_config(path, mail_sink))
+def mail_sink():
+    sink = MailSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+def _build_template(config):
+    app = create_app(config)
     with app.app_context():
         migrate()
         import_units(UNITS_CSV.read_text(encoding="utf-8"))
         load_content(FIXTURE_COURSE, FIXTURE_QUIZZES, build_url)
-        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not ON_POSTGRES:
+            db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
-    return path
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory, mail_sink):
+    """A database with schema, units and fixture course, built once and
+    copied for every test (much faster than migrating each time).
+
+    SQLite: the template file. PostgreSQL: a marker file naming the template
+    database (see the module docstring)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    if not ON_POSTGRES:
+        _build_template(app_config(path, mail_sink))
+        yield path
+        return
+    databases = postgres()
+    databases._execute(f'CREATE DATABASE "{databases.template}"')
+    try:
+        _build_template(app_config(path, mail_sink, DATABASE_URL=databases.url_for(databases.template)))
+        path.write_text(databases.MARKER + databases.template)
+        yield path
+    finally:
+        db.close()
+        databases.close()
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases():
+    """PostgreSQL: drop the databases a test created once it is done."""
+    yield
+    if ON_POSTGRES and _postgres is not None:
+        db.close()
+        _postgres.drop_created()
 
 
 @pytest.fixture
@@ -70,6 +199,14 @@ def app(tmp_path, template_database, mail_sink):
     # its ``g`` (and so the logged-in user) with every other request.
     yield app
     db.close()
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path):
+    """The URL of a new, empty database (no schema) of the kind under test."""
+    if ON_POSTGRES:
+        return postgres().create()
+    return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
 """Online backup and restore of the SQLite database, through the CLI."""
 from lms.models import LessonProgress, User
 
+from .conftest import sqlite_only
 from .helpers import make_user
+
+pytestmark = sqlite_only("backup and restore use SQLite's online backup API (PostgreSQL: pg_dump)")
 
 
 def rows(app):

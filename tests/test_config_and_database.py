@@ -6,6 +6,8 @@ from lms import ConfigurationError, create_app
 from lms.database import migrate, open_database, pending_migrations, schema_differences
 from lms.models import db
 
+from .conftest import sqlite_only
+
 
 def test_production_refuses_to_start_without_a_strong_secret(tmp_path, monkeypatch):
     monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
@@ -32,6 +34,7 @@ def test_default_database_is_a_sqlite_file_in_the_instance_folder(tmp_path, monk
     assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'lms.sqlite3'}"
 
 
+@sqlite_only("WAL, foreign_keys and busy_timeout are SQLite pragmas")
 def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(app):
     assert isinstance(db.obj, SqliteDatabase)
     db.connect(reuse_if_open=True)
@@ -47,8 +50,8 @@ def test_postgresql_urls_open_a_postgresql_database():
     assert database.database == "lms"
 
 
-def test_migrations_build_exactly_the_schema_the_models_declare(tmp_path):
-    database = open_database(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+def test_migrations_build_exactly_the_schema_the_models_declare(fresh_database_url):
+    database = open_database(fresh_database_url)
     assert pending_migrations(database)
     migrate(database)
     assert pending_migrations(database) == []
@@ -63,16 +66,17 @@ def test_migrate_command_upgrades_in_place_without_losing_data(runner, learner):
     assert learner.__class__.get_by_id(learner.id).email == learner.email
 
 
-def test_an_old_database_is_upgraded_in_place_keeping_its_data(tmp_path):
+def test_an_old_database_is_upgraded_in_place_keeping_its_data(fresh_database_url):
     """A database created by the first release gets the later migrations."""
     from lms.database import migration_runner
 
-    database = open_database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    database = open_database(fresh_database_url)
     migration_runner(database).up(target="0001_initial_schema")
     database.execute_sql("INSERT INTO region (name) VALUES ('Niederrhein')")
+    p = database.param
     database.execute_sql("INSERT INTO unit (name, kind, region_id, area_type, administrative_district, is_active, "
-                         "created_at) VALUES ('Alt', 'UB', 1, '', '', 0, '2025-01-01 00:00:00'), "
-                         "('Aktiv', 'UB', 1, '', '', 1, '2025-01-01 00:00:00')")
+                         f"created_at) VALUES ('Alt', 'UB', 1, '', '', {p}, '2025-01-01 00:00:00'), "
+                         f"('Aktiv', 'UB', 1, '', '', {p}, '2025-01-01 00:00:00')", (False, True))
     applied = migrate(database)
     assert applied and applied[0].startswith("0002")
     rows = dict(database.execute_sql("SELECT name, retired_at FROM unit").fetchall())

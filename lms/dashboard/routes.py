@@ -3,7 +3,7 @@ from collections import defaultdict
 import segno
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from peewee import JOIN, fn
+from peewee import JOIN, Case, fn
 
 from .. import reminders as reminder_service
 from ..coverage import STATUS_LABELS, STATUSES, required_course, summarize, trained_units_over_time, unit_coverage
@@ -103,7 +103,9 @@ def unit(unit_id):
     if officer_ids:
         rows = (QuizAttempt
                 .select(QuizAttempt.user, QuizAttempt.quiz, fn.COUNT(QuizAttempt.id),
-                        fn.MAX(QuizAttempt.passed), fn.MIN(QuizAttempt.submitted_at).filter(QuizAttempt.passed == True))  # noqa: E712
+                        # MAX over a CASE: PostgreSQL has no MAX(boolean).
+                        fn.MAX(Case(None, [(QuizAttempt.passed == True, 1)], 0)),  # noqa: E712
+                        fn.MIN(QuizAttempt.submitted_at).filter(QuizAttempt.passed == True))  # noqa: E712
                 .where(QuizAttempt.user.in_(officer_ids) & QuizAttempt.submitted_at.is_null(False))
                 .group_by(QuizAttempt.user, QuizAttempt.quiz).tuples())
         for user_id, quiz_id, attempts, passed, passed_at in rows:
