@@ -78,6 +78,15 @@ def test_missing_front_matter_field_is_reported(content):
     assert "'minutes' fehlt" in error.message
 
 
+def test_a_title_longer_than_the_database_allows_is_reported(content):
+    lesson = content[0] / "demo" / "01-grundlagen" / "02-zweiter-schritt.md"
+    title_line = next(line for line in lesson.read_text(encoding="utf-8").splitlines() if line.startswith("title:"))
+    replace_in(lesson, title_line, "title: " + "Sehr lang " * 30)
+    [error] = errors_of(content)
+    assert (error.path, error.line) == (str(lesson), line_of(lesson, "title: Sehr lang"))
+    assert "höchstens 200" in error.message
+
+
 def test_missing_front_matter_is_reported(content):
     lesson = content[0] / "demo" / "02-praxis" / "01-anwenden.md"
     lesson.write_text("## Nur Text\n", encoding="utf-8")

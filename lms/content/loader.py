@@ -24,7 +24,7 @@ from ..timeutil import utcnow
 from .rendering import render_markdown
 from .revisions import NOTE_FILES, has_unexported_browser_edits, published_tree, record_tree
 from .tree import read_tree
-from .source import (SLUG, ContentError, ContentErrors, Fields, markdown_structure_errors, ordered_name, parse_yaml,
+from .source import (MAX_TITLE, SLUG, ContentError, ContentErrors, Fields, markdown_structure_errors, ordered_name, parse_yaml,
                      split_front_matter)
 
 HANDOUT_DIR = "templates"
@@ -173,7 +173,7 @@ def _read_lesson(position, slug, path, errors):
     if parsed is None:
         return None
     fields, body, body_line, text = parsed
-    title = fields.text("title")
+    title = fields.text("title", max_length=MAX_TITLE)
     minutes = fields.integer("minutes", 1, 60)
     goals = fields.text_list("goals")
     return LessonSource(slug, position, str(path), title or "", minutes or 0, goals, body, body_line, _hash(text))
@@ -186,7 +186,7 @@ def _read_handout(position, slug, path, errors):
     fields, body, body_line, text = parsed
     module_slug = fields.slug("module") if fields.has("module") else None
     return HandoutSource(
-        slug, position, str(path), fields.text("title") or "", fields.text("summary") or "",
+        slug, position, str(path), fields.text("title", max_length=MAX_TITLE) or "", fields.text("summary") or "",
         module_slug, fields.line("module"), body, body_line, _hash(text),
     )
 
@@ -224,7 +224,7 @@ def _read_course(course_dir, errors):
     course = CourseSource(
         slug=course_dir.name,
         path=str(course_dir),
-        title=fields.text("title") or "",
+        title=fields.text("title", max_length=MAX_TITLE) or "",
         version=fields.text("version") or "",
         summary=fields.text("summary", required=False),
         certificate_valid_months=fields.integer("certificate_valid_months", 1, 120, required=False, default=24),
@@ -236,7 +236,7 @@ def _read_course(course_dir, errors):
     for position, module_fields in enumerate(fields.mapping_list("modules"), start=1):
         module_fields.unknown_keys({"slug", "title", "summary"})
         slug = module_fields.slug("slug")
-        title = module_fields.text("title")
+        title = module_fields.text("title", max_length=MAX_TITLE)
         summary = module_fields.text("summary", required=False)
         if slug is None:
             continue
@@ -332,7 +332,7 @@ def _read_quiz(path, course, errors):
         path=str(path),
         module_slug=None if is_final else slug,
         is_final=is_final,
-        title=fields.text("title") or "",
+        title=fields.text("title", max_length=MAX_TITLE) or "",
         pass_mark=fields.integer("pass_mark", 1, 100, required=False, default=70),
         shuffle_questions=fields.boolean("shuffle_questions", default=True),
         shuffle_choices=fields.boolean("shuffle_choices", default=True),

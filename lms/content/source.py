@@ -11,6 +11,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_TITLE = 200  # titles are stored in VARCHAR(255) columns
 ORDERED_NAME = re.compile(r"^(\d+)-(.+)$")
 
 
@@ -116,7 +117,7 @@ class Fields:
     def has(self, key):
         return key in self.mapping and self.mapping[key] is not None
 
-    def text(self, key, required=True, default=""):
+    def text(self, key, required=True, default="", max_length=None):
         value = self.mapping.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -125,7 +126,11 @@ class Fields:
         if isinstance(value, (dict, list)):
             self.error(f"'{key}' muss ein Text sein.", key)
             return None
-        return str(value).strip()
+        text = str(value).strip()
+        if max_length is not None and len(text) > max_length:
+            self.error(f"'{key}' ist {len(text)} Zeichen lang; erlaubt sind höchstens {max_length}.", key)
+            return None
+        return text
 
     def integer(self, key, minimum, maximum, required=True, default=None):
         value = self.mapping.get(key)
