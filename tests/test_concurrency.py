@@ -123,3 +123,16 @@ def test_concurrent_lesson_completions_count_once(app, server):
         assert len(rows) == LEARNERS
         assert all(row.completed_at is not None for row in rows)
         assert len({row.user_id for row in rows}) == LEARNERS
+
+
+def test_a_double_click_on_start_opens_one_attempt(app, server):
+    learners = logged_in_learners(app, server)
+    tokens = {learner.email: learner.token("/quiz/demo/praxis") for learner in learners}
+    statuses = all_at_once(lambda l: l.request("/quiz/demo/praxis/start", {"csrf_token": tokens[l.email]})[0],
+                           learners)
+    assert set(statuses) == {302}, statuses
+    with app.app_context():
+        from lms.models import Quiz
+        quiz = Quiz.get(Quiz.slug == "praxis")
+        per_user = [a.user_id for a in QuizAttempt.select().where(QuizAttempt.quiz == quiz)]
+        assert len(per_user) == LEARNERS and len(set(per_user)) == LEARNERS

@@ -10,7 +10,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ..models import AttemptAnswer, QuizAttempt, db
+from ..database import lock_rows
+from ..models import AttemptAnswer, QuizAttempt, User, db
 from ..progress import latest_certificate, refresh_enrollments
 from ..question_types import QUESTION_TYPES
 from ..timeutil import utcnow
@@ -66,6 +67,10 @@ def start_attempt(user, quiz, rng=None):
     """Resume the user's open attempt or start a new one."""
     rng = rng or random.SystemRandom()
     with db.atomic():
+        # Two clicks on "start" at once must not open two attempts: on
+        # PostgreSQL the user's row is locked for the check (SQLite's write
+        # transactions are exclusive already).
+        lock_rows(User.select(User.id).where(User.id == user.id)).execute()
         existing = open_attempt(user, quiz)
         if existing is not None:
             return existing
