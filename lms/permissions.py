@@ -1,6 +1,6 @@
 """Who may see and do what. Each blueprint checks these in one
 ``before_request`` hook, so no view can forget its check."""
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
 from .models import Membership
@@ -38,3 +38,16 @@ def require(allowed):
     if not allowed:
         abort(403)
     return None
+
+
+def login_required_except(public_endpoints):
+    """A blueprint's access check: every endpoint needs a login except
+    ``public_endpoints``. Register it with ``bp.before_request``."""
+    public_endpoints = frozenset(public_endpoints)
+
+    def check_access():
+        if request.endpoint in public_endpoints:
+            return None
+        return require(True)
+
+    return check_access

@@ -1,5 +1,5 @@
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from .. import accounts, second_factor
 from ..mail import send_mail
@@ -140,7 +140,6 @@ def login_code():
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
 def logout():
     logout_user()
     flash("Du bist abgemeldet.", "info")
@@ -206,7 +205,6 @@ def _account_page(profile_form=None, password_form=None, join_form=None, status=
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@login_required
 def account():
     form = ProfileForm()
     if request.method == "POST":
@@ -220,7 +218,6 @@ def account():
 
 
 @bp.route("/account/password", methods=["POST"])
-@login_required
 def change_password():
     form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
@@ -235,7 +232,6 @@ def change_password():
 
 
 @bp.route("/account/memberships", methods=["POST"])
-@login_required
 def join_unit():
     form = JoinUnitForm(prefix="join")
     form.unit.choices = unit_choices(include_none=False)
@@ -250,7 +246,6 @@ def join_unit():
 
 
 @bp.route("/account/memberships/<int:membership_id>/end", methods=["POST"])
-@login_required
 def leave_unit(membership_id):
     membership = Membership.get_or_none((Membership.id == membership_id) & (Membership.user == current_user.id))
     if membership is None:
@@ -264,7 +259,6 @@ def leave_unit(membership_id):
 
 
 @bp.route("/account/second-factor", methods=["GET", "POST"])
-@login_required
 def second_factor_settings():
     """Turn the second factor on (scan, confirm with a code) or off (with a code)."""
     user = current_user._get_current_object()

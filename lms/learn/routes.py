@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, send_from_directory, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..certificates.issuing import issue_certificate_if_complete
 from ..guide import cached_guide_pdf, compile_guide, handout_pdf, lesson_anchor, link_within_guide, shift_headings
@@ -45,7 +45,6 @@ def index():
 
 
 @bp.route("/learn/<course_slug>")
-@login_required
 def course(course_slug):
     course = get_course_or_404(course_slug)
     view = learner_view(course, current_user)
@@ -56,7 +55,6 @@ def course(course_slug):
 
 
 @bp.route("/learn/<course_slug>/<module_slug>/<lesson_slug>")
-@login_required
 def lesson(course_slug, module_slug, lesson_slug):
     course = get_course_or_404(course_slug)
     lesson = get_lesson_or_404(course, module_slug, lesson_slug)
@@ -68,7 +66,6 @@ def lesson(course_slug, module_slug, lesson_slug):
 
 
 @bp.route("/learn/<course_slug>/<module_slug>/<lesson_slug>/done", methods=["POST"])
-@login_required
 def complete(course_slug, module_slug, lesson_slug):
     course = get_course_or_404(course_slug)
     lesson = get_lesson_or_404(course, module_slug, lesson_slug)
@@ -96,14 +93,12 @@ def pdf_response(data, filename):
 
 
 @bp.route("/learn/<course_slug>/templates/<handout_slug>")
-@login_required
 def handout(course_slug, handout_slug):
     course = get_course_or_404(course_slug)
     return render_template("learn/handout.html", course=course, handout=get_handout_or_404(course, handout_slug))
 
 
 @bp.route("/learn/<course_slug>/templates/<handout_slug>.pdf")
-@login_required
 def handout_download(course_slug, handout_slug):
     course = get_course_or_404(course_slug)
     handout = get_handout_or_404(course, handout_slug)
@@ -111,7 +106,6 @@ def handout_download(course_slug, handout_slug):
 
 
 @bp.route("/learn/<course_slug>/guide")
-@login_required
 def guide(course_slug):
     """The guide as one printable page."""
     guide = compile_guide(get_course_or_404(course_slug))
@@ -124,7 +118,6 @@ def guide(course_slug):
 
 
 @bp.route("/learn/<course_slug>/guide.pdf")
-@login_required
 def guide_download(course_slug):
     guide = compile_guide(get_course_or_404(course_slug))
     data = cached_guide_pdf(guide, Path(current_app.instance_path) / "cache")
@@ -132,7 +125,6 @@ def guide_download(course_slug):
 
 
 @bp.route("/media/<name>")
-@login_required
 def media(name):
     """Images in lessons. Only files the platform re-encoded itself, with
     headers that stop a browser from treating them as anything but images."""

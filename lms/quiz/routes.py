@@ -1,6 +1,6 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..certificates.issuing import issue_certificate_if_complete
 from ..learn.routes import get_course_or_404
@@ -27,7 +27,6 @@ def get_own_attempt_or_404(token):
 
 
 @bp.route("/<course_slug>/<quiz_slug>")
-@login_required
 def overview(course_slug, quiz_slug):
     course = get_course_or_404(course_slug)
     quiz = get_quiz_or_404(course, quiz_slug)
@@ -40,7 +39,6 @@ def overview(course_slug, quiz_slug):
 
 
 @bp.route("/<course_slug>/<quiz_slug>/start", methods=["POST"])
-@login_required
 def start(course_slug, quiz_slug):
     course = get_course_or_404(course_slug)
     quiz = get_quiz_or_404(course, quiz_slug)
@@ -53,7 +51,6 @@ def start(course_slug, quiz_slug):
 
 
 @bp.route("/attempt/<token>", methods=["GET", "POST"])
-@login_required
 def take(token):
     attempt = get_own_attempt_or_404(token)
     if attempt.submitted_at is not None:
@@ -76,7 +73,6 @@ def take(token):
 
 
 @bp.route("/attempt/<token>/result")
-@login_required
 def result(token):
     attempt = get_own_attempt_or_404(token)
     if attempt.submitted_at is None:
