@@ -260,7 +260,10 @@ def test_heading_at_the_end_of_a_file_is_an_empty_section(content):
 def test_subsections_and_code_fences_do_not_count_as_empty(content):
     lesson = content[0] / "demo" / "02-praxis" / "01-anwenden.md"
     replace_in(lesson, "## Praxis\n", "## Oben\n### Unten\nText.\n\n```\n## kein Titel\n```\n\n## Praxis\n")
-    read_content(*content)
+    [course] = read_content(*content)  # raises ContentErrors on an empty section
+    lesson_source = next(l for m in course.modules for l in m.lessons if l.slug == "anwenden")
+    assert "## Oben\n### Unten" in lesson_source.body
+    assert not any("Leerer Abschnitt" in str(w) for w in course.warnings)
 
 
 def test_a_level_one_heading_in_a_lesson_is_reported(content):
