@@ -7,6 +7,7 @@ DSGVO), so a deleted account keeps no name, no e-mail address and no unit
 link that could identify the person. Learning records stay, attached to the
 anonymised account, so counts and past coverage stay right.
 """
+import functools
 import io
 import json
 import secrets
@@ -35,8 +36,15 @@ def privacy_text():
     row = (SiteText.select().where(SiteText.key == PRIVACY_KEY).order_by(SiteText.version.desc()).first())
     if row is not None:
         return row
+    body, html = _default_privacy_text()
+    return SiteText(key=PRIVACY_KEY, version=0, body_markdown=body, body_html=html)
+
+
+@functools.cache
+def _default_privacy_text():
+    """The shipped notice, read and rendered once per process."""
     body = DEFAULT_PRIVACY_FILE.read_text(encoding="utf-8")
-    return SiteText(key=PRIVACY_KEY, version=0, body_markdown=body, body_html=render_markdown(body))
+    return body, render_markdown(body)
 
 
 def save_privacy_text(markdown_text, admin):
