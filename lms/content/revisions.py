@@ -83,17 +83,22 @@ def save_revision(course_slug, key, entry, author, note="", published=False):
         head = (ContentRevision.select().where((ContentRevision.course_slug == course_slug) &
                                                (ContentRevision.key == key))
                 .order_by(ContentRevision.number.desc()).first())
-        if head is not None and _entry(head) == entry:
-            if published and head.published_at is None:
-                head.published_at = utcnow()
-                head.save()
-                return head
-            return None
-        return ContentRevision.create(
-            course_slug=course_slug, key=key, number=(head.number + 1) if head else 1,
-            position=entry.position if entry else (head.position if head else None),
-            text=entry.text if entry else None, author=author, note=note,
-            published_at=utcnow() if published else None)
+        return _save_after(head, course_slug, key, entry, author, note, published)
+
+
+def _save_after(head, course_slug, key, entry, author, note, published):
+    """The revision following ``head`` (the key's newest revision or None)."""
+    if head is not None and _entry(head) == entry:
+        if published and head.published_at is None:
+            head.published_at = utcnow()
+            head.save()
+            return head
+        return None
+    return ContentRevision.create(
+        course_slug=course_slug, key=key, number=(head.number + 1) if head else 1,
+        position=entry.position if entry else (head.position if head else None),
+        text=entry.text if entry else None, author=author, note=note,
+        published_at=utcnow() if published else None)
 
 
 def record_tree(course_slug, tree, author, note, published):
@@ -101,14 +106,14 @@ def record_tree(course_slug, tree, author, note, published):
     differs from the current draft, a removal for keys not in ``tree``.
     Returns the number of revisions written."""
     written = 0
-    current = head_revisions(course_slug)
-    for key in sorted(set(current) | set(tree)):
-        entry = tree.get(key)
-        head = current.get(key)
-        if head is None and entry is None:
-            continue
-        if save_revision(course_slug, key, entry, author, note, published) is not None:
-            written += 1
+    with db.atomic():
+        current = head_revisions(course_slug)
+        for key in sorted(set(current) | set(tree)):
+            entry, head = tree.get(key), current.get(key)
+            if head is None and entry is None:
+                continue
+            if _save_after(head, course_slug, key, entry, author, note, published) is not None:
+                written += 1
     return written
 
 
