@@ -9,6 +9,7 @@ from ..cli import build_url
 from ..content import authoring
 from ..content.authoring import AuthoringError
 from ..content.gift import parse_gift
+from ..content.loader import link_resolver
 from ..content.quiz_data import new_question_id
 from ..content.publishing import NothingToPublish, apply_import, export_zip, publish, read_zip
 from ..content.rendering import render_markdown
@@ -40,18 +41,6 @@ def _flash_errors(errors):
 def _flash_warnings(warnings):
     for warning in warnings:
         flash(f"Hinweis: {warning}", "info")
-
-
-def _preview_resolver(course):
-    """Content links in the preview point at the published pages."""
-    def resolve(href):
-        if href.startswith("lesson:"):
-            module_slug, _, lesson_slug = href[len("lesson:"):].partition("/")
-            return url_for("learn.lesson", course_slug=course.slug, module_slug=module_slug, lesson_slug=lesson_slug)
-        if href.startswith("template:"):
-            return url_for("learn.handout", course_slug=course.slug, handout_slug=href[len("template:"):])
-        return None
-    return resolve
 
 
 # --- course outline -------------------------------------------------------------
@@ -193,7 +182,7 @@ def edit_lesson(course_slug, module_slug, lesson_slug):
 
 
 def _preview(course, form):
-    return render_markdown(form.body.data or "", _preview_resolver(course))
+    return render_markdown(form.body.data or "", link_resolver(course.slug, url_for))
 
 
 @bp.route("/<course_slug>/preview", methods=["POST"])
@@ -201,7 +190,7 @@ def preview(course_slug):
     """The live preview: Markdown rendered and sanitised exactly as learners get it."""
     course = get_course_or_404(course_slug)
     text = request.form.get("body", "")[:200_000]
-    return Response(render_markdown(text, _preview_resolver(course)), mimetype="text/html")
+    return Response(render_markdown(text, link_resolver(course.slug, url_for)), mimetype="text/html")
 
 
 @bp.route("/<course_slug>/lessons/<module_slug>/<lesson_slug>/move", methods=["POST"])

@@ -472,7 +472,8 @@ def apply_content(courses, build_url, retire_missing_courses=True):
     return report
 
 
-def _link_resolver(course_slug, build_url):
+def link_resolver(course_slug, build_url):
+    """Map ``lesson:``/``template:`` hrefs of a course to URLs."""
     def resolve(href):
         if href.startswith("lesson:"):
             module_slug, _, lesson_slug = href[len("lesson:"):].partition("/")
@@ -485,7 +486,7 @@ def _link_resolver(course_slug, build_url):
 
 
 def _apply_course(source, existing_courses, build_url, report):
-    resolve = _link_resolver(source.slug, build_url)
+    resolve = link_resolver(source.slug, build_url)
     course = existing_courses.pop(source.slug, None)
     summary_html = render_markdown(source.guide_summary_body, resolve) if source.guide_summary_body else ""
     values = dict(
