@@ -8,14 +8,14 @@ PDF are two renderings of the same ``Guide``.
 import hashlib
 import os
 import re
-from pathlib import Path
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
 from fpdf.fonts import TextStyle
-from PIL import Image
 from fpdf.outline import TableOfContents
+from PIL import Image
 
+from .media import media_dir
 from .models import Handout, Lesson, Module
 from .pdf import FONT, JUSOS_RED, TEXT_GREY, Document
 from .progress import published_modules
@@ -124,7 +124,7 @@ def _pdf_image(match):
     """Uploaded images from the instance folder, at most a column wide;
     an image that cannot be found is replaced by its description."""
     name, alt = match.group("src"), match.group("alt") or "Bild"
-    path = Path(current_app.instance_path) / "media" / name if has_app_context() else None
+    path = media_dir(current_app.instance_path) / name if has_app_context() else None
     if path is None or not path.is_file():
         return f"<p><i>[Bild: {alt}]</i></p>"
     with Image.open(path) as image:

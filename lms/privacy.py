@@ -17,8 +17,8 @@ from pathlib import Path
 
 from .audit import record
 from .content.rendering import render_markdown
-from .models import (AttemptAnswer, Certificate, Enrollment, LessonProgress, LoginFailure, Membership, QuizAttempt,
-                     ReminderLog, SiteSetting, SiteText, User, db)
+from .models import (Certificate, LessonProgress, LoginFailure, Membership, QuizAttempt, ReminderLog, SiteSetting,
+                     SiteText, User, db)
 from .timeutil import utcnow
 
 PRIVACY_KEY = "privacy"
@@ -132,16 +132,6 @@ def anonymise(user, actor=None, reason="Konto gelöscht"):
         record(actor, "user.delete", user, f"Konto {user.id} anonymisiert ({reason}).")
 
 
-def counts_kept(user):
-    """What stays after deletion (for tests and the confirmation page)."""
-    return {
-        "lessons": LessonProgress.select().where(LessonProgress.user == user.id).count(),
-        "attempts": QuizAttempt.select().where(QuizAttempt.user == user.id).count(),
-        "answers": AttemptAnswer.select().join(QuizAttempt).where(QuizAttempt.user == user.id).count(),
-        "enrollments": Enrollment.select().where(Enrollment.user == user.id).count(),
-    }
-
-
 # --- retention ----------------------------------------------------------------------
 
 
@@ -167,11 +157,6 @@ def retention_due(months, warning_days, now=None):
 
 def mark_warned(user):
     User.update(retention_warned_at=utcnow()).where(User.id == user.id).execute()
-
-
-def clear_warning(user):
-    if user.retention_warned_at is not None:
-        User.update(retention_warned_at=None).where(User.id == user.id).execute()
 
 
 # --- dashboard without names ----------------------------------------------------------
