@@ -589,7 +589,6 @@ def test_a_published_matching_question_can_be_taken_and_graded(as_trainer, app):
 
 
 def test_matching_needs_two_distinct_pairs():
-    from lms.content.loader import read_content  # noqa: F401  (the loader validates through the same type)
     from lms.content.source import Fields
     from lms.question_types import QUESTION_TYPES
 

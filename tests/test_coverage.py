@@ -2,7 +2,6 @@
 from datetime import datetime, timedelta
 
 import pytest
-from freezegun import freeze_time
 
 from lms.coverage import month_ends, summarize, trained_units_over_time, unit_coverage
 from lms.models import Certificate, Course, Lesson, LessonProgress, Membership, Quiz, QuizAttempt, Unit

@@ -145,7 +145,7 @@ def test_submitting_the_same_attempt_twice_counts_once(logged_in):
     attempt = start_quiz(logged_in, "demo", "grundlagen")
     first = logged_in.submit(f"/quiz/attempt/{attempt.token}", correct_form(attempt))
     second = logged_in.submit(f"/quiz/attempt/{attempt.token}", wrong_form(attempt),
-                              page=f"/quiz/demo/grundlagen")
+                              page="/quiz/demo/grundlagen")
     assert first.headers["Location"] == second.headers["Location"]
     stored = QuizAttempt.get_by_id(attempt.id)
     assert stored.passed and stored.score == 5

@@ -1,5 +1,4 @@
 """Optional second factor (TOTP) for executives and admins."""
-import re
 import time
 
 import pyotp
@@ -7,7 +6,7 @@ import pytest
 
 from lms.models import User
 
-from .helpers import PASSWORD, Browser, make_user
+from .helpers import PASSWORD, make_user
 
 
 @pytest.fixture
