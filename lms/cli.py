@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from . import accounts
 from .content.loader import BrowserEditsConflict, load_content
+from .content.quiz_quality import summary_lines
 from .content.source import ContentErrors
 from .database import migrate as run_migrations
 from .database import pending_migrations, write_migration
@@ -88,6 +89,10 @@ def _load_content(check=False, keep_browser_edits=True):
     for course in courses:
         for warning in course.warnings:
             click.echo(f"Hinweis: {warning}", err=True)
+        if check and course.quiz_quality and course.quiz_quality.quizzes:
+            click.echo(f"Quiz-Qualität ({course.slug}):")
+            for line in summary_lines(course.quiz_quality):
+                click.echo(f"  {line}")
     names = ", ".join(f"{c.slug} (Version {c.version})" for c in courses)
     if check:
         click.echo(f"Inhalte in Ordnung: {names}")

@@ -229,7 +229,16 @@ class Handout(BaseModel):
 
 class Quiz(BaseModel):
     """A module quiz or a final test. ``questions`` holds the validated
-    definitions (see ``lms.quiz.question_types``) with rendered prompts."""
+    definitions (see ``lms.question_types``) with rendered prompts: the pool
+    each attempt draws ``questions_per_attempt`` questions from."""
+
+    # What a learner sees after submitting (docs/content-format.md).
+    REVIEW_MODES = {
+        "after_pass": "Nach dem Bestehen alles, nach einem Fehlversuch nur, welche Fragen falsch waren",
+        "always": "Immer alles, mit den richtigen Antworten",
+        "never": "Nie die richtigen Antworten, nur welche Fragen falsch waren",
+    }
+    DEFAULT_REVIEW = "after_pass"
 
     course = ForeignKeyField(Course, backref="quizzes")
     module = ForeignKeyField(Module, null=True, backref="quizzes")
@@ -241,6 +250,8 @@ class Quiz(BaseModel):
     shuffle_choices = BooleanField(default=True)
     max_attempts = IntegerField(default=0)  # 0 = unlimited
     cooldown_minutes = IntegerField(default=0)
+    questions_per_attempt = IntegerField(default=0)  # 0 = the whole pool
+    review = CharField(max_length=16, default=DEFAULT_REVIEW)
     questions = JSONField(default=list)
     content_hash = CharField()
     is_retired = BooleanField(default=False)

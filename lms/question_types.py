@@ -27,7 +27,7 @@ class Grading:
 class QuestionType:
     name = ""
     label = ""
-    common_keys = {"id", "type", "prompt", "explanation"}
+    common_keys = {"id", "type", "prompt", "explanation", "topic", "lesson"}
     extra_keys = set()
 
     @property
@@ -50,6 +50,11 @@ class QuestionType:
             "prompt_html": render_markdown(prompt or ""),
             "explanation": explanation or "",
             "explanation_html": render_markdown(explanation) if explanation else "",
+            # Optional: what the question is about (pools are drawn evenly
+            # across topics) and the lesson that teaches it ("module/lesson",
+            # resolved by the loader; a failed attempt points there).
+            "topic": fields.text("topic", required=False, max_length=80) or "",
+            "lesson": fields.text("lesson", required=False) or "",
         }
         definition.update(self.parse_specific(fields))
         return definition
@@ -66,6 +71,7 @@ class QuestionType:
             "type": self.name,
             "prompt_html": definition["prompt_html"],
             "explanation_html": definition["explanation_html"],
+            "lesson": definition.get("lesson", ""),
         }
 
     def read_response(self, presented, form):
@@ -200,12 +206,16 @@ class TrueFalse(QuestionType):
 
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+# A gender mark between two letters: Pat*innen, Pat:innen, Pat_innen, Pat/innen.
+_GENDER_MARK = re.compile(r"(?<=\w)[*:_/](?=\w)")
 
 
 def normalize_text_answer(text):
     """Compare typed answers leniently: case, surrounding punctuation,
-    repeated spaces, umlaut spellings (ä = ae) and ß = ss don't matter."""
+    repeated spaces, umlaut spellings (ä = ae), ß = ss and gender marks
+    (Pat*innenschaft = Pat:innenschaft = Patinnenschaft) don't matter."""
     text = unicodedata.normalize("NFKC", text or "").casefold().translate(_UMLAUTS)
+    text = _GENDER_MARK.sub("", text)
     text = re.sub(r"[\s\u00a0]+", " ", text)
     return text.strip(" .,;:!?\"'„“”‚‘’«»()-")
 
@@ -252,7 +262,10 @@ class ShortText(QuestionType):
         return value, None
 
     def grade(self, presented, response):
-        correct = normalize_text_answer(response) in presented["accepted_normalized"]
+        # Normalised here rather than trusting the snapshot's stored form, so
+        # attempts snapshotted under older rules are graded by today's.
+        accepted = {normalize_text_answer(a) for a in presented["accepted"]}
+        correct = normalize_text_answer(response) in accepted
         html = presented["feedback_correct_html"] if correct else presented["feedback_wrong_html"]
         return Grading(correct, [html] if html else [])
 

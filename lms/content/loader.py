@@ -21,6 +21,7 @@ from ..models import Course, Handout, Lesson, Module, Quiz, db
 from ..progress import refresh_enrollments
 from ..question_types import QUESTION_TYPES
 from ..timeutil import utcnow
+from .quiz_quality import assess_course
 from .rendering import render_markdown
 from .revisions import NOTE_FILES, has_unexported_browser_edits, published_tree, record_tree
 from .tree import read_tree
@@ -84,8 +85,11 @@ class QuizSource:
     shuffle_choices: bool
     max_attempts: int
     cooldown_minutes: int
+    questions_per_attempt: int  # 0: every question, every attempt
+    review: str
     questions: list
     content_hash: str
+    question_lines: list = field(default_factory=list)  # line of each question, for hints
 
 
 @dataclass
@@ -108,6 +112,7 @@ class CourseSource:
     warnings: list = field(default_factory=list)
     guide_summary_title: str = ""
     guide_summary_body: str = ""
+    quiz_quality: object = None  # quiz_quality.CourseQuality, once the quizzes are read
 
 
 def _hash(text):
@@ -299,7 +304,7 @@ def _read_quiz(path, course, errors):
         return None
     fields = Fields(data, str(path), errors, warnings=course.warnings)
     fields.unknown_keys({"title", "final", "pass_mark", "shuffle_questions", "shuffle_choices",
-                         "max_attempts", "cooldown_minutes", "questions"})
+                         "max_attempts", "cooldown_minutes", "questions_per_attempt", "review", "questions"})
     slug = path.stem
     is_final = fields.boolean("final")
     module_slugs = {m.slug for m in course.modules}
@@ -308,7 +313,7 @@ def _read_quiz(path, course, errors):
     if not is_final and slug not in module_slugs:
         errors.append(ContentError(str(path), 1, f"Quiz für unbekanntes Modul '{slug}': der Dateiname muss ein Modul-Slug aus course.yaml sein "
                                                f"(oder {FINAL_QUIZ}.yaml mit 'final: true')."))
-    questions = []
+    questions, question_lines = [], []
     seen_ids = {}
     for question in fields.mapping_list("questions"):
         question_id = question.slug("id")
@@ -324,9 +329,16 @@ def _read_quiz(path, course, errors):
         if question_type is None:
             question.error(f"Unbekannter Fragetyp '{type_name}' (erlaubt: {', '.join(QUESTION_TYPES)}).", "type")
             continue
-        questions.append(question_type.parse(question))
+        definition = question_type.parse(question)
+        definition["lesson"] = _lesson_reference(question, definition["lesson"], slug, course)
+        questions.append(definition)
+        question_lines.append(question.line())
     if fields.has("questions") and not questions and not any(e.path == str(path) for e in errors):
         fields.error("Das Quiz enthält keine Frage.", "questions")
+    per_attempt = fields.integer("questions_per_attempt", 0, 1000, required=False, default=0)
+    if per_attempt > len(questions) and questions:
+        fields.error(f"'questions_per_attempt' ist {per_attempt}, das Quiz hat aber nur {len(questions)} Fragen.",
+                     "questions_per_attempt")
     return QuizSource(
         slug=slug,
         path=str(path),
@@ -338,9 +350,25 @@ def _read_quiz(path, course, errors):
         shuffle_choices=fields.boolean("shuffle_choices", default=True),
         max_attempts=fields.integer("max_attempts", 0, 1000, required=False, default=0),
         cooldown_minutes=fields.integer("cooldown_minutes", 0, 60 * 24 * 30, required=False, default=0),
+        questions_per_attempt=per_attempt,
+        review=fields.choice("review", tuple(Quiz.REVIEW_MODES), Quiz.DEFAULT_REVIEW),
         questions=questions,
         content_hash=_hash(text),
+        question_lines=question_lines,
     )
+
+
+def _lesson_reference(question, reference, quiz_slug, course):
+    """A question's ``lesson`` as "module/lesson": a bare lesson slug means
+    a lesson of the quiz's own module. Unknown lessons are errors."""
+    if not reference:
+        return ""
+    target = reference if "/" in reference else f"{quiz_slug}/{reference}"
+    if f"lesson:{target}" not in course.link_targets:
+        question.error(f"Unbekannte Lektion '{reference}' in 'lesson' (Form: lektion-slug aus diesem Modul "
+                       "oder modul-slug/lektion-slug).", "lesson")
+        return ""
+    return target
 
 
 def _check_links(course, errors):
@@ -391,6 +419,8 @@ def read_content(course_root, quiz_root):
                 if quiz is not None:
                     course.quizzes.append(quiz)
     for course in courses:
+        course.quiz_quality = assess_course(course.quizzes)
+        course.warnings.extend(course.quiz_quality.all_hints())
         if course.completion["final_quiz"] == "passed" and not any(q.is_final for q in course.quizzes):
             errors.append(ContentError(str(Path(course.path) / "course.yaml"), course.completion_line,
                                        f"completion.final_quiz ist 'passed', aber quizzes/{course.slug}/{FINAL_QUIZ}.yaml fehlt."))
@@ -543,6 +573,7 @@ def _apply_course(source, existing_courses, build_url, report):
              "is_final": quiz_source.is_final, "pass_mark": quiz_source.pass_mark,
              "shuffle_questions": quiz_source.shuffle_questions, "shuffle_choices": quiz_source.shuffle_choices,
              "max_attempts": quiz_source.max_attempts, "cooldown_minutes": quiz_source.cooldown_minutes,
+             "questions_per_attempt": quiz_source.questions_per_attempt, "review": quiz_source.review,
              "questions": quiz_source.questions, "content_hash": quiz_source.content_hash},
             report, "quiz",
         )
