@@ -13,7 +13,8 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .models import Membership, Unit, User, db, new_login_token
+from .models import Unit, User, db, new_login_token
+from .people import request_membership
 from .timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 10
@@ -57,10 +58,14 @@ def _load_token(salt, token, max_age):
         return None
 
 
-def register_user(name, email, password, unit_id=None, function=None, consent_version=None):
+def register_user(name, email, password, unit_id=None, function=None, consent_version=None,
+                  invitation_check=None):
     """Create an account (unverified), recording consent to the privacy
-    notice of ``consent_version``. Returns the user, or None when the e-mail
-    is taken (the caller must answer the same way in both cases)."""
+    notice of ``consent_version``, with the function in the unit requested
+    (see ``people.request_membership``: confirmed at once only through a
+    valid invitation for exactly that unit and function). Returns the user,
+    or None when the e-mail is taken (the caller must answer the same way in
+    both cases)."""
     email = normalize_email(email)
     with db.atomic():
         if User.select().where(User.email == email).exists():
@@ -72,7 +77,7 @@ def register_user(name, email, password, unit_id=None, function=None, consent_ve
             unit = Unit.get_or_none((Unit.id == unit_id) & Unit.active())
             if unit is None:
                 raise AccountError("Diese Gliederung gibt es nicht.")
-            Membership.create(user=user, unit=unit, function=function or "other")
+            request_membership(user, unit, function or "other", invitation_check)
     return user
 
 

@@ -1,7 +1,9 @@
 """Coverage: which units have a trained member officer, at any date.
 
 A unit's status comes from its officers at that moment: people whose
-membership with function "officer" or "team" was running then.
+membership with function "officer" or "team" was confirmed by then and not
+yet ended. A pending request counts for nothing; a confirmed function counts
+from the day of its confirmation.
 
 - trained: at least one of them held a valid certificate of the course,
 - expiring: trained, but the last of those certificates runs out within
@@ -28,7 +30,7 @@ from .database import parse_timestamp, raw_rows
 from .progress import as_datetime, required_steps
 from .timeutil import utcnow
 
-OFFICER_FUNCTIONS = ("officer", "team")
+OFFICER_FUNCTIONS = Membership.OFFICER_FUNCTIONS
 STATUS_LABELS = {
     "trained": "Geschult",
     "expiring": "Zertifikat läuft bald ab",
@@ -51,7 +53,8 @@ def required_course():
 
 
 def membership_running(at):
-    return (Membership.started_at <= at) & (Membership.ended_at.is_null() | (Membership.ended_at > at))
+    """The function held at ``at``: confirmed by then, not ended by then."""
+    return (Membership.confirmed_at <= at) & (Membership.ended_at.is_null() | (Membership.ended_at > at))
 
 
 def unit_existing(at):
@@ -93,7 +96,7 @@ class OfficerStatus:
     name: str
     email: str
     function: str
-    started_at: datetime
+    since: datetime  # confirmed on
     progress: PersonProgress
 
     @property
@@ -212,14 +215,14 @@ def unit_coverage(course, at=None, expiring_days=DEFAULT_EXPIRING_DAYS, unit_ids
     # Plain rows, not models: building thousands of joined model objects
     # costs more than the query.
     memberships = raw_rows(Membership.select(Membership.id, Membership.unit, Membership.user, User.name, User.email,
-                                             Membership.function, Membership.started_at)
-                           .join(User).where(officer_condition).order_by(Membership.started_at))
+                                             Membership.function, Membership.confirmed_at)
+                           .join(User).where(officer_condition).order_by(Membership.confirmed_at))
     progress = people_progress(course, Membership.select(Membership.user).where(officer_condition), at)
 
     officers_by_unit = defaultdict(list)
-    for membership_id, unit_id, user_id, name, email, function, started_at in memberships:
+    for membership_id, unit_id, user_id, name, email, function, confirmed_at in memberships:
         officers_by_unit[unit_id].append(OfficerStatus(membership_id, user_id, name, email, function,
-                                                       parse_timestamp(started_at), progress[user_id]))
+                                                       parse_timestamp(confirmed_at), progress[user_id]))
     soon = moment + timedelta(days=expiring_days)
     return [_unit_status(unit, officers_by_unit[unit.id], soon) for unit in units]
 
@@ -287,10 +290,11 @@ def trained_units_over_time(course, months=12, now=None):
              raw_rows(Unit.select(Unit.id, Unit.created_at, Unit.retired_at))}
     spans = defaultdict(list)
     pairs = raw_rows(Membership
-                     .select(Membership.unit, Membership.started_at, Membership.ended_at, Certificate.issued_at,
+                     .select(Membership.unit, Membership.confirmed_at, Membership.ended_at, Certificate.issued_at,
                              Certificate.expires_at, Certificate.revoked_at)
                      .join(Certificate, on=(Certificate.user == Membership.user))
-                     .where(Membership.function.in_(OFFICER_FUNCTIONS) & (Certificate.course == course)))
+                     .where(Membership.function.in_(OFFICER_FUNCTIONS) & Membership.confirmed_at.is_null(False)
+                            & (Certificate.course == course)))
     for unit_id, started, ended, issued, expires, revoked in pairs:
         start = max(parse_timestamp(started), parse_timestamp(issued))
         end = min(parse_timestamp(ended) or far_future, parse_timestamp(expires) or far_future,

@@ -17,6 +17,7 @@ from peewee import (
     BooleanField,
     CharField,
     DatabaseProxy,
+    DeferredForeignKey,
     ForeignKeyField,
     IntegerField,
     JSONField,
@@ -73,6 +74,9 @@ class Unit(BaseModel):
     # point at the unit that took over their people.
     retired_at = DateTimeField(null=True)
     merged_into = ForeignKeyField("self", null=True, backref="merged_units")
+    # The state executive lets the unit's confirmed board members confirm
+    # function requests for this unit and create invitation links for it.
+    board_confirms = BooleanField(default=False)
 
     @property
     def display_name(self):
@@ -120,12 +124,13 @@ class User(UserMixin, BaseModel):
         return self.email_verified_at is not None
 
     def current_membership(self):
-        """The user's current function in a unit, or None."""
+        """The user's current confirmed function in a unit (officer
+        functions first), or None."""
         return (
             Membership.select(Membership, Unit)
             .join(Unit)
-            .where((Membership.user == self) & Membership.ended_at.is_null())
-            .order_by(Membership.started_at.desc())
+            .where((Membership.user == self) & Membership.is_running())
+            .order_by(Membership.function.not_in(Membership.OFFICER_FUNCTIONS), Membership.confirmed_at.desc())
             .first()
         )
 
@@ -133,9 +138,15 @@ class User(UserMixin, BaseModel):
 class Membership(BaseModel):
     """A person's function in a unit over a span of time.
 
-    A row is never edited away: leaving office sets ``ended_at``, moving to
-    another unit ends one row and starts another, so the coverage of any
-    past date can be reconstructed.
+    A function is a *request* until someone responsible confirms it (see
+    ``lms.people``): only from ``confirmed_at`` on does it grant access and
+    count for coverage. "Andere Funktion" grants nothing and is confirmed
+    when it is made.
+
+    A row is never edited away: leaving office sets ``ended_at``, a declined
+    request sets ``declined_at`` (and ``ended_at``), moving to another unit
+    ends one row and starts another, so the coverage of any past date can be
+    reconstructed.
     """
 
     FUNCTIONS = {
@@ -144,19 +155,89 @@ class Membership(BaseModel):
         "board": "Vorstand",
         "other": "Andere Funktion / interessiert",
     }
+    # Functions that count for a unit's coverage.
+    OFFICER_FUNCTIONS = ("officer", "team")
+    # Functions that need someone responsible to confirm them.
+    CONFIRMED_FUNCTIONS = ("officer", "team", "board")
+    # How a function became confirmed (``confirmed_via``).
+    CONFIRMATION_ROUTES = {
+        "executive": "vom Landesvorstand bestätigt",
+        "board": "vom Vorstand der Gliederung bestätigt",
+        "invitation": "über einen Einladungslink",
+        "self": "selbst eingetragen (keine Bestätigung nötig)",
+        "command_line": "über die Kommandozeile",
+        "migration": "vor Einführung der Bestätigung eingetragen",
+    }
 
     user = ForeignKeyField(User, backref="memberships")
     unit = ForeignKeyField(Unit, backref="memberships")
     function = CharField(max_length=16)
-    started_at = DateTimeField(default=utcnow)
-    ended_at = DateTimeField(null=True)
+    started_at = DateTimeField(default=utcnow)  # when it was requested (or made)
+    confirmed_at = DateTimeField(null=True)  # from then on it counts; None while pending
+    confirmed_via = CharField(max_length=16, null=True)  # a key of CONFIRMATION_ROUTES
+    ended_at = DateTimeField(null=True)  # out of office, withdrawn or declined
+    declined_at = DateTimeField(null=True)
+    decided_by = ForeignKeyField(User, null=True, backref="decided_memberships")  # who confirmed or declined
+    invitation = DeferredForeignKey("Invitation", null=True, backref="memberships")
+    # The same person's membership this one continues (a unit merge or a move).
+    continues = ForeignKeyField("self", null=True, backref="continued_by")
+    # The predecessor whose function this one takes over (Amt übergeben):
+    # confirming this membership ends that one.
+    succeeds = ForeignKeyField("self", null=True, backref="successors")
 
     class Meta:
         indexes = ((("unit", "ended_at"), False), (("user", "ended_at"), False))
 
+    @classmethod
+    def is_running(cls):
+        """Confirmed and not ended: the function holds now."""
+        return cls.confirmed_at.is_null(False) & cls.ended_at.is_null()
+
+    @classmethod
+    def is_pending(cls):
+        return cls.confirmed_at.is_null() & cls.ended_at.is_null()
+
     @property
     def function_label(self):
         return self.FUNCTIONS.get(self.function, self.function)
+
+    @property
+    def pending(self):
+        return self.confirmed_at is None and self.ended_at is None
+
+    @property
+    def state_label(self):
+        if self.declined_at is not None:
+            return "abgelehnt"
+        if self.confirmed_at is None:
+            return "zurückgezogen" if self.ended_at is not None else "wartet auf Bestätigung"
+        return "beendet" if self.ended_at is not None else "bestätigt"
+
+
+class Invitation(BaseModel):
+    """A signed invitation link for one unit and function (see
+    ``lms.invitations``). Registering or joining through it while it is
+    valid confirms the function at once."""
+
+    unit = ForeignKeyField(Unit, backref="invitations")
+    function = CharField(max_length=16)
+    created_by = ForeignKeyField(User, null=True, backref="invitations_created")
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    max_uses = IntegerField(default=1)
+    uses = IntegerField(default=0)
+    revoked_at = DateTimeField(null=True)
+    note = CharField(default="")  # e.g. "Seminar Köln, 12. März"
+    # Amt übergeben: the membership the successor takes over.
+    handover_from = ForeignKeyField(Membership, null=True, backref="handover_invitations")
+
+    @property
+    def function_label(self):
+        return Membership.FUNCTIONS.get(self.function, self.function)
+
+    @classmethod
+    def is_open(cls, now):
+        return cls.revoked_at.is_null() & (cls.expires_at > now) & (cls.uses < cls.max_uses)
 
 
 # --- Content ----------------------------------------------------------------
@@ -379,7 +460,7 @@ class ReminderLog(BaseModel):
     gets the same kind of reminder twice in one period."""
 
     KINDS = {"stalled": "Erinnerung: Schulung fortsetzen", "expiring": "Zertifikat läuft bald ab",
-             "summary": "Übersicht für den Landesvorstand"}
+             "summary": "Übersicht für den Landesvorstand", "requests": "Anfragen warten auf Bestätigung"}
 
     user = ForeignKeyField(User, backref="reminders")
     kind = CharField(max_length=16)
@@ -468,6 +549,7 @@ ALL_MODELS = [
     Unit,
     User,
     Membership,
+    Invitation,
     Course,
     Module,
     Lesson,

@@ -3,7 +3,7 @@
 from flask import abort, request
 from flask_login import current_user
 
-from .models import Membership
+from .models import Membership, Unit
 
 
 def is_executive(user):
@@ -17,16 +17,40 @@ def can_author(user):
 
 
 def board_unit_ids(user):
-    """Units where the user currently sits on the board."""
+    """Units where the user currently sits on the board, confirmed. A
+    pending board request grants nothing."""
     if not user.is_authenticated:
         return set()
     rows = Membership.select(Membership.unit).where(
-        (Membership.user == user.id) & (Membership.function == "board") & Membership.ended_at.is_null())
+        (Membership.user == user.id) & (Membership.function == "board") & Membership.is_running())
     return {row.unit_id for row in rows}
 
 
 def can_view_unit(user, unit_id):
     return is_executive(user) or unit_id in board_unit_ids(user)
+
+
+def confirming_unit_ids(user):
+    """The units whose function requests the user may confirm and for which
+    they may create invitation links: None for executives (every unit),
+    else the units where they are a confirmed board member and the state
+    executive lets the board confirm."""
+    if is_executive(user):
+        return None
+    board_units = board_unit_ids(user)
+    if not board_units:
+        return set()
+    return {unit.id for unit in Unit.select(Unit.id).where(Unit.id.in_(list(board_units)) & Unit.board_confirms)}
+
+
+def may_confirm(user, unit_id):
+    allowed = confirming_unit_ids(user)
+    return allowed is None or unit_id in allowed
+
+
+def confirms_anything(user):
+    allowed = confirming_unit_ids(user)
+    return allowed is None or bool(allowed)
 
 
 def require(allowed):

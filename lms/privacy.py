@@ -85,8 +85,11 @@ def user_data(user):
             "privacy_consent_at": _iso(user.privacy_consent_at),
             "privacy_consent_version": user.privacy_consent_version,
         },
-        "memberships": [{"unit": m.unit.display_name, "function": m.function_label, "started_at": _iso(m.started_at),
-                         "ended_at": _iso(m.ended_at)} for m in memberships],
+        "memberships": [{"unit": m.unit.display_name, "function": m.function_label, "requested_at": _iso(m.started_at),
+                         "confirmed_at": _iso(m.confirmed_at),
+                         "confirmed_how": Membership.CONFIRMATION_ROUTES.get(m.confirmed_via, ""),
+                         "declined_at": _iso(m.declined_at), "ended_at": _iso(m.ended_at), "state": m.state_label}
+                        for m in memberships],
         "lessons": [{"course": p.lesson.module.course.slug, "module": p.lesson.module.slug, "lesson": p.lesson.slug,
                      "title": p.lesson.title, "first_seen_at": _iso(p.first_seen_at),
                      "completed_at": _iso(p.completed_at)} for p in progress],

@@ -1,5 +1,6 @@
-"""Reminder e-mails: to officers who stalled, to holders of certificates about
-to expire, and a summary to the state executive.
+"""Reminder e-mails: to officers who stalled, to officers whose certificates
+are about to expire, a summary to the state executive, and to confirmers
+when function requests wait.
 
 ``plan_reminders`` works out who is due (a dry run is just the plan);
 ``send_reminders`` sends them. Each mail is first claimed in the reminder
@@ -8,8 +9,14 @@ reminder twice in a period, even when two runs overlap. The periods:
 
 - stalled: one mail per REMINDER_PERIOD_DAYS window,
 - expiring: one mail per certificate,
-- summary: one mail per executive per REMINDER_PERIOD_DAYS window.
+- summary: one mail per executive per REMINDER_PERIOD_DAYS window,
+- requests: one short mail per confirmer and day (Berlin time) while
+  requests wait for them.
+
+Only confirmed functions that hold now count: someone marked out of office
+gets no officer reminder, and a pending request none either.
 """
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,7 +26,8 @@ from peewee import IntegrityError
 from .coverage import OFFICER_FUNCTIONS, STATUS_LABELS, STATUSES, membership_running, people_progress, summarize, unit_coverage
 from .mail import send_mail
 from .models import Certificate, Membership, ReminderLog, Unit, User, db
-from .timeutil import utcnow
+from .people import pending_requests
+from .timeutil import local_date, utcnow
 
 EPOCH = datetime(2020, 1, 1)
 
@@ -80,12 +88,14 @@ def plan_reminders(course, now=None):
                 "reminder_stalled", {"user": membership.user, "membership": membership, "progress": person,
                                      "course": course, "link": course_url, "started": person.started}))
 
-    # Certificates running out within EXPIRING_DAYS, with no newer one.
+    # Certificates of current officers running out within EXPIRING_DAYS, with
+    # no newer one. The mail says the unit counts on it: only for officers.
     soon = now + timedelta(days=config["EXPIRING_DAYS"])
     expiring = (Certificate.select(Certificate, User).join(User)
                 .where((Certificate.course == course) & Certificate.revoked_at.is_null()
                        & Certificate.superseded_by.is_null() & (Certificate.expires_at > now)
-                       & (Certificate.expires_at <= soon)))
+                       & (Certificate.expires_at <= soon)
+                       & Certificate.user.in_(Membership.select(Membership.user).where(officers_condition))))
     for certificate in expiring:
         planned.append(PlannedReminder(
             "expiring", certificate.user, f"certificate-{certificate.id}", "Dein Zertifikat läuft bald ab",
@@ -105,8 +115,43 @@ def plan_reminders(course, now=None):
             planned.append(PlannedReminder("summary", executive, period, "Mitgliederbetreuung in NRW: der Stand",
                                            "reminder_summary", {**context, "user": executive}))
 
+    planned += _requests_waiting(now, base_url)
+
     done = _already_sent([(r.user.id, r.kind, r.period_key) for r in planned])
     return [r for r in planned if (r.user.id, r.kind, r.period_key) not in done]
+
+
+def _requests_waiting(now, base_url):
+    """One mail per confirmer and day while requests wait for them: every
+    executive gets all waiting requests; a board member of a unit whose
+    board confirms gets that unit's."""
+    waiting = list(pending_requests())
+    if not waiting:
+        return []
+    day = f"d{local_date(now, current_app.config['TIMEZONE']).isoformat()}"
+    link = f"{base_url}/dashboard/requests"
+    planned = []
+    executives = User.select().where((User.is_executive | User.is_admin) & User.deleted_at.is_null())
+    for executive in executives:
+        planned.append(PlannedReminder("requests", executive, day, "Anfragen warten auf Bestätigung",
+                                       "reminder_requests", {"user": executive, "requests": waiting, "link": link}))
+    delegated_units = {m.unit_id for m in waiting if m.unit.board_confirms}
+    if delegated_units:
+        board = (Membership.select(Membership, User).join(User)
+                 .where(Membership.unit.in_(list(delegated_units)) & (Membership.function == "board")
+                        & Membership.is_running() & User.deleted_at.is_null()
+                        & ~User.is_executive & ~User.is_admin))
+        units_of = defaultdict(set)
+        people = {}
+        for membership in board:
+            units_of[membership.user_id].add(membership.unit_id)
+            people[membership.user_id] = membership.user
+        for user_id, unit_ids in units_of.items():
+            theirs = [m for m in waiting if m.unit_id in unit_ids]
+            planned.append(PlannedReminder("requests", people[user_id], day, "Anfragen warten auf Bestätigung",
+                                           "reminder_requests", {"user": people[user_id], "requests": theirs,
+                                                                 "link": link}))
+    return planned
 
 
 def _claim(reminder, triggered_by):

@@ -42,3 +42,8 @@ def end_of_local_day(day, tz_name="Europe/Berlin"):
     """The last moment of calendar day ``day`` in local time, as naive UTC."""
     local = datetime.combine(day, time.max, tzinfo=ZoneInfo(tz_name))
     return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def local_date(moment, tz_name="Europe/Berlin"):
+    """The local calendar day of a stored naive-UTC timestamp."""
+    return to_local(moment, tz_name).date()

@@ -143,28 +143,60 @@ def save_unit(actor, name, kind, region_name, unit=None):
     return Unit.get_by_id(unit.id)
 
 
+def set_board_confirms(actor, unit, allowed):
+    """Let the unit's confirmed board members confirm function requests for
+    the unit and create invitation links for it (or stop letting them)."""
+    with db.atomic():
+        updated = Unit.update(board_confirms=allowed).where((Unit.id == unit.id)
+                                                           & (Unit.board_confirms != allowed)).execute()
+        if updated:
+            record(actor, "unit.board_confirms", unit,
+                   f"Der Vorstand von {unit.display_name} bestätigt Anfragen {'jetzt selbst' if allowed else 'nicht mehr'}.",
+                   allowed=allowed)
+
+
 def retire_unit(actor, unit):
-    """Retire a unit that has nobody in it any more."""
+    """Retire a unit that has nobody in it any more (no function, no open request)."""
     with db.atomic():
         if Membership.select().where((Membership.unit == unit) & Membership.ended_at.is_null()).exists():
-            raise UnitChangeError(f"In {unit.display_name} sind noch Personen eingetragen. "
+            raise UnitChangeError(f"In {unit.display_name} sind noch Personen eingetragen oder Anfragen offen. "
                                   "Verschiebe sie zuerst oder führe die Gliederung mit einer anderen zusammen.")
         Unit.update(retired_at=utcnow()).where((Unit.id == unit.id) & Unit.retired_at.is_null()).execute()
         record(actor, "unit.retire", unit, f"{unit.display_name} stillgelegt.")
 
 
 def merge_units(actor, unit, into):
-    """Move everybody from ``unit`` into ``into`` (same functions), then retire
-    ``unit``. Their history in the old unit is kept."""
+    """Move everybody from ``unit`` into ``into`` (same functions, confirmed
+    or pending as they were), then retire ``unit``. Each new membership
+    continues the old one, so the history shows both, with the original
+    dates. A person who already holds the same function in ``into`` keeps
+    that one: merging never makes two identical running memberships."""
     if unit.id == into.id or not into.is_active:
         raise UnitChangeError("Bitte wähle eine andere, aktive Gliederung als Ziel.")
     with db.atomic():
         now = utcnow()
         running = list(Membership.select().where((Membership.unit == unit) & Membership.ended_at.is_null()))
+        held = {(m.user_id, m.function): m for m in
+                Membership.select().where((Membership.unit == into) & Membership.ended_at.is_null())}
         Membership.update(ended_at=now).where(Membership.id.in_([m.id for m in running])).execute()
-        if running:
-            Membership.insert_many([{"user": m.user_id, "unit": into.id, "function": m.function, "started_at": now}
-                                    for m in running]).execute()
+        new_rows = []
+        for membership in running:
+            already = held.get((membership.user_id, membership.function))
+            if already is None:
+                new_rows.append({
+                    "user": membership.user_id, "unit": into.id, "function": membership.function,
+                    "started_at": membership.started_at if membership.pending else now,
+                    "confirmed_at": None if membership.pending else now, "confirmed_via": membership.confirmed_via,
+                    "invitation": membership.invitation_id, "succeeds": membership.succeeds_id,
+                    "continues": membership.id})
+            elif already.pending and not membership.pending:
+                Membership.update(confirmed_at=now, confirmed_via=membership.confirmed_via,
+                                  continues=membership.id).where(Membership.id == already.id).execute()
+        if new_rows:
+            Membership.insert_many(new_rows).execute()
         Unit.update(retired_at=now, merged_into=into).where(Unit.id == unit.id).execute()
+        coalesced = len(running) - len(new_rows)
         record(actor, "unit.merge", unit, f"{unit.display_name} in {into.display_name} aufgegangen "
-                                          f"({len(running)} Person(en) übernommen).", into=into.id, moved=len(running))
+                                          f"({len(running)} Person(en) übernommen"
+                                          + (f", davon {coalesced} dort schon eingetragen" if coalesced else "") + ").",
+               into=into.id, moved=len(running), coalesced=coalesced)

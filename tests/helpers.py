@@ -65,11 +65,15 @@ class MailSink:
 
 
 def make_user(email, name="Test Person", unit_name=None, function="officer", verified=True,
-              password_hash=_PASSWORD_HASH, **roles):
+              password_hash=_PASSWORD_HASH, confirmed=True, **roles):
+    """An account; with ``unit_name`` also a function there, confirmed (as
+    if an executive had entered it) unless ``confirmed`` is False."""
     user = User.create(email=email, name=name, password_hash=password_hash,
                        email_verified_at=utcnow() if verified else None, **roles)
     if unit_name:
-        Membership.create(user=user, unit=Unit.get(Unit.name == unit_name), function=function)
+        now = utcnow()
+        Membership.create(user=user, unit=Unit.get(Unit.name == unit_name), function=function, started_at=now,
+                          confirmed_at=now if confirmed else None, confirmed_via="executive" if confirmed else None)
     return user
 
 

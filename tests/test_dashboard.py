@@ -157,7 +157,10 @@ def test_a_board_member_sees_only_their_own_unit(app, scenario):
 
 def test_an_officer_leaving_office_is_recorded_and_the_unit_falls_back_to_open(as_executive, scenario, executive):
     membership = Membership.get((Membership.user == User.get(User.email == "koeln@example.org")))
-    response = as_executive.submit(f"/dashboard/memberships/{membership.id}/end",
+    asked = as_executive.submit(f"/dashboard/memberships/{membership.id}/end", page=f"/dashboard/units/{unit_id('Köln')}")
+    assert "Nicht mehr im Amt?" in asked.get_data(as_text=True)
+    assert Membership.get_by_id(membership.id).ended_at is None  # only asked, nothing changed
+    response = as_executive.submit(f"/dashboard/memberships/{membership.id}/end", {"confirmed": "yes"},
                                    page=f"/dashboard/units/{unit_id('Köln')}", follow_redirects=True)
     assert "nicht mehr im Amt" in response.get_data(as_text=True)
     assert Membership.get_by_id(membership.id).ended_at is not None
@@ -181,30 +184,20 @@ def test_moving_an_officer_to_another_unit_keeps_the_history(as_executive, scena
 
 def test_adding_an_existing_account_to_a_unit_and_two_officers(as_executive, scenario):
     make_user("zweite@example.org", "Zoe Zweite")
-    as_executive.submit(f"/dashboard/units/{unit_id('Köln')}/people", {"email": "zweite@example.org",
-                                                                      "function": "officer"},
+    as_executive.submit(f"/dashboard/units/{unit_id('Köln')}/people", {"add-email": "zweite@example.org",
+                                                                      "add-function": "officer"},
                         page=f"/dashboard/units/{unit_id('Köln')}")
     html = as_executive.text(f"/dashboard/units/{unit_id('Köln')}")[1]
     assert "Quiz-Ergebnisse von Zoe Zweite" in html and "Quiz-Ergebnisse von Kim Köln" in html
-    response = as_executive.submit(f"/dashboard/units/{unit_id('Köln')}/people", {"email": "niemand@example.org",
-                                                                                 "function": "officer"},
+    response = as_executive.submit(f"/dashboard/units/{unit_id('Köln')}/people", {"add-email": "niemand@example.org",
+                                                                                 "add-function": "officer"},
                                    page=f"/dashboard/units/{unit_id('Köln')}", follow_redirects=True)
     assert "Zu dieser Adresse gibt es kein Konto" in response.get_data(as_text=True)
 
 
-def test_the_invite_link_prefills_unit_and_function(as_executive, scenario, client):
-    html = as_executive.text(f"/dashboard/units/{unit_id('Hagen')}?function=team")[1]
-    link = re.search(r'id="invite-link" value="http://localhost([^"]+)"', html).group(1).replace("&amp;", "&")
-    assert "<svg" in html  # the QR code
-    as_executive.submit("/logout", page="/")
-    form = client.text(link)[1]
-    assert f'<option selected value="{unit_id("Hagen")}">UB Hagen</option>' in form
-    assert '<option selected value="team">' in form
-
-
 def test_the_status_of_a_past_date_is_reconstructed(as_executive, scenario):
     Unit.update(created_at=datetime(2026, 1, 1)).execute()
-    Membership.update(started_at=datetime(2026, 1, 1)).execute()
+    Membership.update(started_at=datetime(2026, 1, 1), confirmed_at=datetime(2026, 1, 1)).execute()
     html = as_executive.text("/dashboard/?at=2026-08-15")[1]
     assert "Stand am 15.08.2026" in html
     assert "0 von 54 Gliederungen" in html  # Köln's certificate came on 01.09.2026
@@ -217,11 +210,16 @@ def test_managing_units_rename_merge_retire(as_executive, scenario):
     koeln = unit_id("Köln")
     as_executive.submit(f"/dashboard/units/{koeln}/edit", {"name": "Köln-Stadt", "kind": "KV", "region": "Mittelrhein"})
     assert Unit.get_by_id(koeln).display_name == "KV Köln-Stadt"
-    response = as_executive.submit(f"/dashboard/units/{koeln}/retire", page=f"/dashboard/units/{koeln}/edit",
-                                   follow_redirects=True)
+    asked = as_executive.submit(f"/dashboard/units/{koeln}/retire", page=f"/dashboard/units/{koeln}/edit")
+    assert "stilllegen?" in asked.get_data(as_text=True)
+    response = as_executive.submit(f"/dashboard/units/{koeln}/retire", {"confirmed": "yes"},
+                                   page=f"/dashboard/units/{koeln}/edit", follow_redirects=True)
     assert "sind noch Personen eingetragen" in response.get_data(as_text=True)
-    as_executive.submit(f"/dashboard/units/{koeln}/merge", {"merge-into": str(unit_id("Leverkusen"))},
-                        page=f"/dashboard/units/{koeln}/edit")
+    asked = as_executive.submit(f"/dashboard/units/{koeln}/merge", {"merge-into": str(unit_id("Leverkusen"))},
+                                page=f"/dashboard/units/{koeln}/edit")
+    assert "zusammenführen?" in asked.get_data(as_text=True) and Unit.get_by_id(koeln).retired_at is None
+    as_executive.submit(f"/dashboard/units/{koeln}/merge", {"merge-into": str(unit_id("Leverkusen")),
+                                                            "confirmed": "yes"}, page=f"/dashboard/units/{koeln}/edit")
     assert Unit.get_by_id(koeln).retired_at is not None
     moved = Membership.get((Membership.unit == unit_id("Leverkusen")) & Membership.ended_at.is_null()
                            & (Membership.function == "officer"))
@@ -263,7 +261,8 @@ def test_dashboard_pages_run_a_fixed_number_of_queries(as_executive, scenario, c
         before[url] = len(queries)
     for n, unit in enumerate(list(Unit.select().limit(30))):
         user = make_user(f"more{n}@example.org", f"Mehr {n}")
-        Membership.create(user=user, unit=unit, function="officer" if n % 2 else "team")
+        Membership.create(user=user, unit=unit, function="officer" if n % 2 else "team",
+                          confirmed_at=datetime(2026, 7, 1))
         certify(user, scenario, datetime(2026, 8, 1) + timedelta(days=n))
         LessonProgress.create(user=user, lesson=Lesson.get(Lesson.slug == "erste-schritte"),
                               completed_at=datetime(2026, 8, 1))

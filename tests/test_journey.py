@@ -3,21 +3,40 @@ import io
 
 from pypdf import PdfReader
 
-from lms.models import Certificate, Unit
+import re
 
-from .helpers import PASSWORD
+from lms.models import Certificate, Membership, Unit
+
+from .helpers import PASSWORD, Browser, make_user
 from .quiz_helpers import correct_form, start_quiz
 
 
-def test_officer_registers_learns_passes_and_gets_a_verifiable_certificate(client, mail_sink):
+def test_officer_registers_learns_passes_and_gets_a_verifiable_certificate(app, client, mail_sink):
     koeln = Unit.get(Unit.name == "Köln")
 
-    # Register with unit and function.
-    response = client.submit("/register", {
+    # The state executive creates an invitation link for Köln's officer.
+    executive = Browser(app.test_client())
+    executive.login(make_user("lavo@example.org", is_executive=True).email)
+    response = executive.submit(f"/dashboard/units/{koeln.id}/invitations",
+                                {"invite-function": "officer", "invite-days": "14", "invite-uses": "1"},
+                                page=f"/dashboard/units/{koeln.id}", follow_redirects=True)
+    link = re.search(r'id="invite-link" value="http://localhost(/invite/[^"]+)"', response.get_data(as_text=True))
+    assert link, "no invitation link on the page"
+
+    # The link leads to registration with unit and function chosen.
+    status, html = client.text(link.group(1))
+    assert "Mitgliederbeauftragte*r" in html and "UB Köln" in html
+    register_url = re.search(r'href="(/register\?invite=[^"]+)"', html).group(1).replace("&amp;", "&")
+    status, html = client.text(register_url)
+    assert "Mit dieser Auswahl ist deine Funktion sofort bestätigt" in html
+    token = register_url.split("invite=", 1)[1]
+    response = client.submit(register_url, {
         "name": "Jana Müller-Özdemir", "email": "Jana@Example.org", "password": PASSWORD,
         "password_confirm": PASSWORD, "unit": str(koeln.id), "function": "officer", "consent": "y",
+        "invite": token,
     })
     assert response.status_code == 302
+    assert Membership.get(Membership.unit == koeln).confirmed_via == "invitation"
 
     # Not verified yet: logging in sends the link again instead.
     response = client.submit("/login", {"email": "jana@example.org", "password": PASSWORD}, follow_redirects=True)

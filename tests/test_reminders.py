@@ -30,7 +30,7 @@ def people(app, course):
     certify(expiring, course, datetime(2025, 7, 1), months=12)
     make_user("lavo@example.org", "Lea Vorstand", is_executive=True)
     User.update(created_at=datetime(2026, 1, 1)).execute()
-    Membership.update(started_at=datetime(2026, 1, 1)).execute()
+    Membership.update(started_at=datetime(2026, 1, 1), confirmed_at=datetime(2026, 1, 1)).execute()
     Unit.update(created_at=datetime(2020, 1, 1)).execute()
     return {"stalled": stalled, "active": active, "expiring": expiring}
 

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
@@ -12,14 +12,19 @@ EMAIL_VALIDATORS = [
     Length(max=254, message="Die E-Mail-Adresse ist zu lang."),
 ]
 NO_UNIT = 0
+PLEASE_CHOOSE = -1
 
 
 FUNCTION_CHOICES = [SelectChoice(value, label) for value, label in Membership.FUNCTIONS.items()]
+FUNCTION_HELP = ("Mitgliederbeauftragte*r, Team und Vorstand zählen erst, wenn der Landesvorstand (oder euer "
+                 "Vorstand) sie bestätigt hat; über einen Einladungslink sofort.")
 
 
-def unit_choices(include_none=True):
+def unit_choices(include_none=True, please_choose=False):
     """Active units grouped by region, for a <select> with optgroups."""
     choices = []
+    if please_choose:
+        choices.append(SelectChoice(PLEASE_CHOOSE, "Bitte wählen"))
     if include_none:
         choices.append(SelectChoice(NO_UNIT, "Keine Gliederung (z. B. Landesvorstand)", optgroup="Ohne Gliederung"))
     query = (Unit.select(Unit, Region).join(Region)
@@ -44,13 +49,24 @@ class RegisterForm(_NewPasswordMixin, FlaskForm):
                              description=f"Mindestens {MIN_PASSWORD_LENGTH} Zeichen, gern mehrere Wörter.")
     password_confirm = PasswordField("Passwort wiederholen", validators=[
         DataRequired("Bitte wiederhole das Passwort."), EqualTo("password", "Die Passwörter stimmen nicht überein.")])
-    unit = SelectField("Dein Unterbezirk / Kreisverband", coerce=int)
-    function = SelectField("Deine Funktion dort", choices=FUNCTION_CHOICES, default="officer")
+    unit = SelectField("Dein Unterbezirk / Kreisverband", coerce=int, default=PLEASE_CHOOSE)
+    function = SelectField("Deine Funktion dort", choices=FUNCTION_CHOICES, default="officer",
+                           description=FUNCTION_HELP)
+    invite = HiddenField()  # the token of the invitation link the person came with
     consent = BooleanField(
         "Ich habe die Datenschutzhinweise gelesen und willige ein, dass die Plattform meine Angaben, auch meine "
         "Funktion in meiner Gliederung, dafür verarbeitet.",
         validators=[DataRequired("Ohne deine Einwilligung können wir dein Konto nicht anlegen.")])
     submit = SubmitField("Konto anlegen")
+
+    def validate_unit(self, field):
+        if field.data == PLEASE_CHOOSE:
+            raise ValidationError("Bitte wähle deinen UB/KV (oder „Keine Gliederung“).")
+
+    def validate_function(self, field):
+        if field.data in Membership.CONFIRMED_FUNCTIONS and self.unit.data == NO_UNIT:
+            raise ValidationError("Diese Funktion hast du in einem UB/KV: bitte wähle ihn oben aus. Ohne "
+                                  "Gliederung passt „Andere Funktion / interessiert“.")
 
 
 class LoginForm(FlaskForm):
@@ -99,7 +115,7 @@ class ChangePasswordForm(_NewPasswordMixin, FlaskForm):
 
 class JoinUnitForm(FlaskForm):
     unit = SelectField("Gliederung", coerce=int)
-    function = SelectField("Funktion", choices=FUNCTION_CHOICES, default="officer")
+    function = SelectField("Funktion", choices=FUNCTION_CHOICES, default="officer", description=FUNCTION_HELP)
 
 
 class CodeForm(FlaskForm):

@@ -3,8 +3,10 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import accounts, second_factor
 from ..mail import send_mail
-from ..models import Membership, Unit, User
-from ..people import PeopleError, end_membership, running_memberships, start_membership
+from ..models import Invitation, Membership, Unit, User
+from ..invitations import (InvitationError, check_invitation, create_invitation, invitation_url, open_invitations,
+                           qr_svg, revoke_invitation)
+from ..people import PeopleError, end_membership, pending_memberships, request_membership, running_memberships
 from ..privacy import privacy_text
 from ..security import LoginThrottle
 from ..urls import safe_next_url
@@ -25,23 +27,41 @@ def send_verification_mail(user):
     return send_mail(user.email, "Bitte bestätige deine E-Mail-Adresse", "verify_email", user=user, link=link)
 
 
+def _prefill_from_link(form):
+    """Pre-fill unit and function from an invitation link: the signed
+    ``?invite=<token>`` (see lms.invitations), or the plain
+    ``?unit=12&function=officer`` of older links, which confirms nothing.
+    Returns the InvitationCheck, or None without a token."""
+    token = request.args.get("invite", "")
+    check = check_invitation(token) if token else None
+    unit_id = check.unit_id if check else _int_arg("unit")
+    function = check.function if check else request.args.get("function")
+    if unit_id is not None and any(choice.value == unit_id for choice in form.unit.choices):
+        form.unit.data = unit_id
+    if function in Membership.FUNCTIONS:
+        form.function.data = function
+    form.invite.data = token
+    return check
+
+
+def _int_arg(name):
+    value = request.args.get(name, "")
+    return int(value) if value.isdecimal() and len(value) < 10 else None
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learn.index"))
     form = RegisterForm()
-    form.unit.choices = unit_choices()
-    if request.method == "GET":
-        # Invitation links pre-fill unit and function: /register?unit=12&function=officer
-        if request.args.get("unit", "").isdigit():
-            form.unit.data = int(request.args["unit"])
-        if request.args.get("function") in Membership.FUNCTIONS:
-            form.function.data = request.args["function"]
+    form.unit.choices = unit_choices(please_choose=True)
+    check = _prefill_from_link(form) if request.method == "GET" else None
     if form.validate_on_submit():
         unit_id = form.unit.data if form.unit.data != NO_UNIT else None
+        invitation_check = check_invitation(form.invite.data) if form.invite.data else None
         user = accounts.register_user(form.name.data, form.email.data, form.password.data,
                                       unit_id=unit_id, function=form.function.data,
-                                      consent_version=privacy_text().version)
+                                      consent_version=privacy_text().version, invitation_check=invitation_check)
         if user is None:
             # The address has an account already. Answer exactly as for a new
             # one, and tell the owner by mail instead of the visitor here.
@@ -55,7 +75,41 @@ def register():
             return redirect(url_for("auth.resend_verification"))
         flash(CHECK_MAIL.format(email=accounts.normalize_email(form.email.data)), "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register.html", form=form, invitation=check)
+
+
+@bp.route("/invite/<token>")
+def invitation(token):
+    """Where an invitation link leads: what it is for, whether it still
+    works, and the way to register or (logged in) to take it up."""
+    check = check_invitation(token)
+    unit = Unit.get_or_none(Unit.id == check.unit_id) if check.unit_id is not None else None
+    return render_template("auth/invitation.html", check=check, unit=unit, token=token,
+                           function_label=Membership.FUNCTIONS.get(check.function, ""))
+
+
+@bp.route("/invite/<token>", methods=["POST"])
+def accept_invitation(token):
+    """A logged-in person takes up the function of an invitation: confirmed
+    while the link works, else a pending request."""
+    check = check_invitation(token)
+    unit = Unit.get_or_none((Unit.id == check.unit_id) & Unit.active()) if check.unit_id is not None else None
+    if unit is None or check.function not in Membership.FUNCTIONS:
+        flash("Dieser Einladungslink nennt keine Gliederung, die es gibt. Trag deine Funktion unter "
+              "„Mein Konto“ ein.", "error")
+        return redirect(url_for("auth.account"))
+    try:
+        membership = request_membership(current_user, unit, check.function, check)
+    except PeopleError as error:
+        flash(str(error), "error")
+        return redirect(url_for("auth.account"))
+    if membership.pending:
+        flash(f"Deine Anfrage als {membership.function_label} in {unit.display_name} wartet auf Bestätigung. "
+              + (check.message() or ""), "warning")
+    else:
+        flash(f"Willkommen! Du bist jetzt als {membership.function_label} in {unit.display_name} eingetragen.",
+              "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/verify-email/<token>")
@@ -199,9 +253,13 @@ def setup_admin(token):
 def _account_page(profile_form=None, password_form=None, join_form=None, status=200):
     join_form = join_form or JoinUnitForm(prefix="join")
     join_form.unit.choices = unit_choices(include_none=False)
+    memberships = list(running_memberships(current_user))
+    handovers = {invitation.handover_from_id: invitation for invitation in
+                 open_invitations().where(Invitation.handover_from.in_([m.id for m in memberships] or [0]))}
     return render_template("auth/account.html", profile_form=profile_form or ProfileForm(obj=current_user),
                            password_form=password_form or ChangePasswordForm(prefix="pw"), join_form=join_form,
-                           memberships=list(running_memberships(current_user))), status
+                           memberships=memberships, pending=list(pending_memberships(current_user)),
+                           handovers=handovers), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -237,11 +295,16 @@ def join_unit():
     form.unit.choices = unit_choices(include_none=False)
     if form.validate_on_submit():
         try:
-            membership = start_membership(current_user, Unit.get_by_id(form.unit.data), form.function.data)
-            flash(f"Eingetragen: {membership.function_label} in {membership.unit.display_name}.", "success")
-            return redirect(url_for("auth.account"))
+            membership = request_membership(current_user, Unit.get_by_id(form.unit.data), form.function.data)
         except PeopleError as error:
             flash(str(error), "error")
+        else:
+            if membership.pending:
+                flash(f"Deine Anfrage als {membership.function_label} in {membership.unit.display_name} wartet "
+                      "auf Bestätigung. Du bekommst eine E-Mail, sobald darüber entschieden ist.", "info")
+            else:
+                flash(f"Eingetragen: {membership.function_label} in {membership.unit.display_name}.", "success")
+            return redirect(url_for("auth.account"))
     return _account_page(join_form=form, status=400)
 
 
@@ -252,9 +315,50 @@ def leave_unit(membership_id):
         abort(404)
     try:
         end_membership(membership)
-        flash("Eingetragen: nicht mehr in dieser Funktion.", "success")
+        flash("Deine Anfrage ist zurückgezogen." if membership.pending else
+              "Eingetragen: nicht mehr in dieser Funktion.", "success")
     except PeopleError as error:
         flash(str(error), "error")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/memberships/<int:membership_id>/handover", methods=["POST"])
+def hand_over(membership_id):
+    """Amt übergeben: an invitation for the successor (same unit and
+    function), which ends this function once the successor is confirmed."""
+    membership = (Membership.select(Membership, Unit).join(Unit)
+                  .where((Membership.id == membership_id) & (Membership.user == current_user.id)
+                         & Membership.is_running()).first()) or abort(404)
+    if membership.function not in Membership.CONFIRMED_FUNCTIONS:
+        abort(404)
+    existing = open_invitations().where(Invitation.handover_from == membership.id).first()
+    if existing is not None:
+        return redirect(url_for("auth.handover_invitation", invitation_id=existing.id))
+    try:
+        invitation = create_invitation(membership.unit, membership.function, current_user._get_current_object(),
+                                       handover_from=membership)
+    except InvitationError as error:
+        flash(str(error), "error")
+        return redirect(url_for("auth.account"))
+    return redirect(url_for("auth.handover_invitation", invitation_id=invitation.id))
+
+
+@bp.route("/account/handover/<int:invitation_id>")
+def handover_invitation(invitation_id):
+    invitation = (Invitation.select(Invitation, Unit).join(Unit)
+                  .where((Invitation.id == invitation_id) & (Invitation.created_by == current_user.id)
+                         & Invitation.handover_from.is_null(False)).first()) or abort(404)
+    link = invitation_url(invitation)
+    return render_template("auth/handover.html", invitation=invitation, link=link, qr=qr_svg(link))
+
+
+@bp.route("/account/handover/<int:invitation_id>/revoke", methods=["POST"])
+def revoke_handover(invitation_id):
+    invitation = (Invitation.select(Invitation, Unit).join(Unit)
+                  .where((Invitation.id == invitation_id) & (Invitation.created_by == current_user.id)
+                         & Invitation.handover_from.is_null(False)).first()) or abort(404)
+    revoke_invitation(invitation, current_user._get_current_object())
+    flash("Der Übergabe-Link ist zurückgezogen.", "success")
     return redirect(url_for("auth.account"))
 
 

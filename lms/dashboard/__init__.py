@@ -3,12 +3,17 @@ people over time, exports, reminders, audit log."""
 from flask import Blueprint, request
 from flask_login import current_user
 
-from ..permissions import can_view_unit, is_executive, require
+from ..permissions import can_view_unit, confirms_anything, is_executive, require
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
-# Board members of a unit may read that unit's page, nothing else here.
+# Confirmed board members of a unit may read that unit's page.
 BOARD_READABLE = {"dashboard.unit"}
+# Confirmers: executives, and board members of units whose board the state
+# executive lets confirm. The views narrow these to the units a user may
+# confirm for (``permissions.may_confirm``).
+CONFIRMER_ENDPOINTS = {"dashboard.requests", "dashboard.decide_requests", "dashboard.invitations",
+                       "dashboard.invitation", "dashboard.create_invitation", "dashboard.revoke_invitation"}
 
 
 @bp.before_request
@@ -16,6 +21,8 @@ def check_access():
     """The one access check for every dashboard URL."""
     if request.endpoint in BOARD_READABLE and request.method == "GET":
         return require(can_view_unit(current_user, request.view_args.get("unit_id")))
+    if request.endpoint in CONFIRMER_ENDPOINTS:
+        return require(confirms_anything(current_user))
     return require(is_executive(current_user))
 
 

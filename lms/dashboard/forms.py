@@ -1,9 +1,11 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import EmailField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..auth.forms import FUNCTION_CHOICES, unit_choices
+from ..invitations import DEFAULT_DAYS, DEFAULT_USES, MAX_DAYS, MAX_USES
+from ..models import Membership
 
 
 def active_unit_choices():
@@ -22,7 +24,18 @@ class MoveForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    function = SelectField("Einladen als", choices=FUNCTION_CHOICES, default="officer")
+    function = SelectField("Einladen als", default="officer", choices=[
+        SelectChoice(value, label) for value, label in Membership.FUNCTIONS.items()
+        if value in Membership.CONFIRMED_FUNCTIONS])
+    days = IntegerField("Gültig (Tage)", default=DEFAULT_DAYS, validators=[
+        DataRequired("Bitte gib an, wie viele Tage der Link gilt."),
+        NumberRange(1, MAX_DAYS, f"Ein Link gilt 1 bis {MAX_DAYS} Tage.")])
+    uses = IntegerField("Wie oft nutzbar", default=DEFAULT_USES, validators=[
+        DataRequired("Bitte gib an, wie oft der Link genutzt werden kann."),
+        NumberRange(1, MAX_USES, f"1 bis {MAX_USES}; für ein Seminar so viele wie Teilnehmende.")],
+        description="1 für eine Person, mehr für ein Seminar.")
+    note = StringField("Notiz (optional)", validators=[Optional(), Length(max=120)],
+                       description="z. B. „Seminar Köln, 12. März“")
 
 
 class UnitForm(FlaskForm):

@@ -1,24 +1,29 @@
 from collections import defaultdict
 
-import segno
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from peewee import JOIN, Case, fn
 
 from .. import reminders as reminder_service
+from ..audit import actor_label, anonymised_summaries
 from ..coverage import STATUS_LABELS, STATUSES, required_course, summarize, trained_units_over_time, unit_coverage
-from ..models import AuditLog, Membership, Quiz, QuizAttempt, Region, ReminderLog, Unit, User
-from ..people import PeopleError, end_membership, move_membership, start_membership
-from ..permissions import is_executive
+from ..invitations import (InvitationError, create_invitation, invitation_url, open_invitations, qr_svg,
+                           revoke_invitation)
+from ..models import AuditLog, Invitation, Membership, Region, ReminderLog, Unit, User
+from ..people import (PeopleError, add_membership, can_reopen, decide_requests as decide, end_membership,
+                      move_membership, notify_decision, pending_requests, reopen_membership)
+from ..permissions import confirming_unit_ids, is_executive, may_confirm
 from ..privacy import dashboard_shows_names
 from ..timeutil import utcnow
-from ..units import UnitChangeError, merge_units, retire_unit, save_unit
+from ..units import UnitChangeError, merge_units, retire_unit, save_unit, set_board_confirms
+from ..urls import safe_next_url
 from . import bp
 from .charts import STATUS_COLOURS, load_positions, region_chart, trend_chart, unit_map
 from .exports import XLSX_MIMETYPE, to_csv, to_xlsx
 from .forms import AddPersonForm, InviteForm, MergeForm, MoveForm, UnitForm, active_unit_choices
 from .tables import (CERTIFICATE_FILTERS, PAGE_SIZE, PEOPLE_COLUMNS, UNIT_COLUMNS, PeopleFilter, UnitFilter,
-                     parse_date, people_export_rows, people_rows, unit_export_rows)
+                     course_quizzes, earlier_memberships, parse_date, people_export_rows, people_rows, quiz_results,
+                     unit_export_rows)
 
 
 def course_or_404():
@@ -89,39 +94,32 @@ def units_export(file_format):
 @bp.route("/units/<int:unit_id>")
 def unit(unit_id):
     """A unit's page: its people, their progress and quiz results (passed,
-    date, attempts; never the answers), certificates, history."""
+    date, attempts; never the answers), certificates, open requests and
+    invitations, history."""
     course = course_or_404()
     unit = Unit.select(Unit, Region).join(Region).where(Unit.id == unit_id).first() or abort(404)
     # A retired unit has no present status, only its history.
     status = unit_coverage(course, expiring_days=expiring_days(), unit_ids=[unit.id])[0] if unit.is_active else None
     history = list(Membership.select(Membership, User).join(User).where(Membership.unit == unit)
                    .order_by(Membership.ended_at.is_null(False), Membership.started_at.desc()))
-    current = [m for m in history if m.ended_at is None]
-    quizzes = list(Quiz.select().where((Quiz.course == course) & ~Quiz.is_retired).order_by(Quiz.is_final, Quiz.id))
+    current = [m for m in history if m.confirmed_at is not None and m.ended_at is None]
+    requests = [m for m in history if m.pending and m.function in Membership.CONFIRMED_FUNCTIONS]
     officer_ids = [o.user_id for o in status.officers] if status else []
-    results = defaultdict(dict)
-    if officer_ids:
-        rows = (QuizAttempt
-                .select(QuizAttempt.user, QuizAttempt.quiz, fn.COUNT(QuizAttempt.id),
-                        # MAX over a CASE: PostgreSQL has no MAX(boolean).
-                        fn.MAX(Case(None, [(QuizAttempt.passed == True, 1)], 0)),  # noqa: E712
-                        fn.MIN(QuizAttempt.submitted_at).filter(QuizAttempt.passed == True))  # noqa: E712
-                .where(QuizAttempt.user.in_(officer_ids) & QuizAttempt.submitted_at.is_null(False))
-                .group_by(QuizAttempt.user, QuizAttempt.quiz).tuples())
-        for user_id, quiz_id, attempts, passed, passed_at in rows:
-            results[user_id][quiz_id] = {"attempts": attempts, "passed": bool(passed), "passed_at": passed_at}
     executive = is_executive(current_user)
-    invite = None
-    if executive:
-        invite_form = InviteForm(request.args, meta={"csrf": False})
-        function = invite_form.function.data if invite_form.function.data in Membership.FUNCTIONS else "officer"
-        link = current_app.config["BASE_URL"] + url_for("auth.register", unit=unit.id, function=function)
-        invite = {"form": invite_form, "link": link, "qr": segno.make(link, error="m").svg_inline(scale=3, title="QR-Code zum Einladungslink")}
-    move_form = MoveForm(meta={"csrf": False})
-    move_form.unit.choices = active_unit_choices()
-    return render_template("dashboard/unit.html", course=course, unit=unit, status=status, current=current,
-                           history=history, quizzes=quizzes, results=results, executive=executive, invite=invite,
-                           add_form=AddPersonForm(), move_form=move_form, labels=STATUS_LABELS)
+    confirmer = may_confirm(current_user, unit.id)
+    invitations = list(open_invitations([unit.id])) if confirmer else []
+    return render_template(
+        "dashboard/unit.html", course=course, unit=unit, status=status, current=current, history=history,
+        requests=requests, quizzes=course_quizzes(course), results=quiz_results(officer_ids),
+        earlier=earlier_memberships(history), executive=executive, confirmer=confirmer, invitations=invitations,
+        invite_form=InviteForm(prefix="invite"), add_form=AddPersonForm(prefix="add"), move_form=_move_form(), labels=STATUS_LABELS,
+        reopenable={m.id for m in history if executive and can_reopen(m)})
+
+
+def _move_form():
+    form = MoveForm(meta={"csrf": False})
+    form.unit.choices = active_unit_choices()
+    return form
 
 
 def _membership_or_404(membership_id):
@@ -129,12 +127,43 @@ def _membership_or_404(membership_id):
             .where(Membership.id == membership_id).first()) or abort(404)
 
 
+def confirm_step(title, question, action, button, cancel, fields=None):
+    """The page that asks before an action that is hard to undo (works
+    without JavaScript: the form posts again with ``confirmed=yes``)."""
+    return render_template("dashboard/confirm.html", title=title, question=question, action=action, button=button,
+                           cancel=cancel, fields=fields or {})
+
+
+def confirmed():
+    return request.form.get("confirmed") == "yes"
+
+
 @bp.route("/memberships/<int:membership_id>/end", methods=["POST"])
 def end(membership_id):
     membership = _membership_or_404(membership_id)
+    back = url_for("dashboard.unit", unit_id=membership.unit_id)
+    if not confirmed():
+        return confirm_step(
+            "Nicht mehr im Amt?",
+            f"{membership.user.name} ist dann nicht mehr {membership.function_label} in "
+            f"{membership.unit.display_name}. Das zählt ab sofort für die Übersicht; bis heute Abend lässt es "
+            "sich rückgängig machen.",
+            url_for("dashboard.end", membership_id=membership.id), "Ja, nicht mehr im Amt", back)
     try:
         end_membership(membership, actor=current_user)
-        flash(f"{membership.user.name} ist jetzt als „nicht mehr im Amt“ eingetragen.", "success")
+        flash(f"{membership.user.name} ist jetzt als „nicht mehr im Amt“ eingetragen. Ein Versehen? Unten im "
+              "Verlauf lässt es sich heute noch rückgängig machen.", "success")
+    except PeopleError as error:
+        flash(str(error), "error")
+    return redirect(back)
+
+
+@bp.route("/memberships/<int:membership_id>/reopen", methods=["POST"])
+def reopen(membership_id):
+    membership = _membership_or_404(membership_id)
+    try:
+        reopen_membership(membership, actor=current_user)
+        flash(f"Rückgängig gemacht: {membership.user.name} ist wieder {membership.function_label}.", "success")
     except PeopleError as error:
         flash(str(error), "error")
     return redirect(url_for("dashboard.unit", unit_id=membership.unit_id))
@@ -159,20 +188,131 @@ def move(membership_id):
 @bp.route("/units/<int:unit_id>/people", methods=["POST"])
 def add_person(unit_id):
     unit = Unit.get_or_none(Unit.id == unit_id) or abort(404)
-    form = AddPersonForm()
+    form = AddPersonForm(prefix="add")
     if form.validate_on_submit():
-        user = User.get_or_none(User.email == form.email.data.strip().lower())
+        user = User.get_or_none((User.email == form.email.data.strip().lower()) & User.deleted_at.is_null())
         if user is None:
-            flash("Zu dieser Adresse gibt es kein Konto. Schick der Person den Einladungslink.", "error")
+            flash("Zu dieser Adresse gibt es kein Konto. Schick der Person einen Einladungslink.", "error")
         else:
             try:
-                start_membership(user, unit, form.function.data, actor=current_user)
-                flash(f"{user.name} ist jetzt eingetragen.", "success")
+                add_membership(user, unit, form.function.data, actor=current_user)
+                flash(f"{user.name} ist jetzt eingetragen (bestätigt).", "success")
             except PeopleError as error:
                 flash(str(error), "error")
     else:
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for("dashboard.unit", unit_id=unit.id))
+
+
+@bp.route("/units/<int:unit_id>/board-confirms", methods=["POST"])
+def board_confirms(unit_id):
+    """The state executive lets (or stops letting) the unit's confirmed board
+    confirm requests and invite for the unit."""
+    unit = Unit.get_or_none(Unit.id == unit_id) or abort(404)
+    choice = request.form.get("allowed")
+    if choice not in ("yes", "no"):
+        abort(400)
+    set_board_confirms(current_user, unit, choice == "yes")
+    if choice == "yes":
+        flash(f"Der Vorstand von {unit.display_name} bestätigt jetzt selbst Anfragen und lädt ein.", "success")
+    else:
+        flash(f"Anfragen für {unit.display_name} bestätigt jetzt nur noch der Landesvorstand.", "success")
+    return redirect(url_for("dashboard.unit", unit_id=unit.id))
+
+
+# --- requests and invitations -----------------------------------------------------
+
+
+def _confirmable_units():
+    """None (every unit) for executives, else the ids a board member confirms for."""
+    return confirming_unit_ids(current_user)
+
+
+@bp.route("/requests")
+def requests():
+    """The queue: functions waiting for confirmation, oldest first."""
+    rows = list(pending_requests(_confirmable_units()))
+    return render_template("dashboard/requests.html", rows=rows, executive=is_executive(current_user))
+
+
+@bp.route("/requests", methods=["POST"])
+def decide_requests():
+    """Confirm or decline one request (its button) or all ticked ones."""
+    if request.form.get("confirm", "").isdecimal():
+        ids, action = [int(request.form["confirm"])], "confirm"
+    elif request.form.get("decline", "").isdecimal():
+        ids, action = [int(request.form["decline"])], "decline"
+    else:
+        ids = [int(value) for value in request.form.getlist("selected") if value.isdecimal() and len(value) < 12]
+        action = "confirm" if request.form.get("bulk") == "confirm" else "decline" if request.form.get("bulk") == "decline" else None
+    if not ids or action is None:
+        flash("Bitte wähle mindestens eine Anfrage aus.", "error")
+        return redirect(request.form.get("back") or url_for("dashboard.requests"))
+    outcome = decide(ids, action, current_user._get_current_object(), _confirmable_units())
+    for membership in outcome.decided:
+        notify_decision(membership)
+    if outcome.decided:
+        verb = "bestätigt" if action == "confirm" else "abgelehnt"
+        names = ", ".join(m.user.name for m in outcome.decided[:5]) + (" …" if len(outcome.decided) > 5 else "")
+        flash(f"{len(outcome.decided)} Anfrage(n) {verb}: {names}. Die Personen bekommen eine E-Mail.", "success")
+    if outcome.skipped:
+        flash(f"{outcome.skipped} Anfrage(n) waren schon entschieden oder gehören nicht zu deinen Gliederungen.",
+              "warning")
+    return redirect(_safe_back(request.form.get("back")))
+
+
+def _safe_back(value):
+    return safe_next_url(value) or url_for("dashboard.requests")
+
+
+@bp.route("/invitations")
+def invitations():
+    rows = list(open_invitations(_confirmable_units()))
+    return render_template("dashboard/invitations.html", rows=rows, executive=is_executive(current_user))
+
+
+def _invitation_or_404(invitation_id):
+    invitation = (Invitation.select(Invitation, Unit).join(Unit).where(Invitation.id == invitation_id).first()
+                  or abort(404))
+    if not may_confirm(current_user, invitation.unit_id):
+        abort(403)
+    return invitation
+
+
+@bp.route("/units/<int:unit_id>/invitations", methods=["POST"], endpoint="create_invitation")
+def create_invitation_view(unit_id):
+    unit = Unit.get_or_none(Unit.id == unit_id) or abort(404)
+    if not may_confirm(current_user, unit.id):
+        abort(403)
+    form = InviteForm(prefix="invite")
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("dashboard.unit", unit_id=unit.id))
+    try:
+        invitation = create_invitation(unit, form.function.data, current_user._get_current_object(),
+                                       days=form.days.data, max_uses=form.uses.data, note=form.note.data or "")
+    except InvitationError as error:
+        flash(str(error), "error")
+        return redirect(url_for("dashboard.unit", unit_id=unit.id))
+    return redirect(url_for("dashboard.invitation", invitation_id=invitation.id))
+
+
+@bp.route("/invitations/<int:invitation_id>")
+def invitation(invitation_id):
+    invitation = _invitation_or_404(invitation_id)
+    link = invitation_url(invitation)
+    return render_template("dashboard/invitation.html", invitation=invitation, link=link, qr=qr_svg(link),
+                           executive=is_executive(current_user))
+
+
+@bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"], endpoint="revoke_invitation")
+def revoke_invitation_view(invitation_id):
+    invitation = _invitation_or_404(invitation_id)
+    if revoke_invitation(invitation, current_user._get_current_object()):
+        flash("Der Einladungslink ist zurückgezogen: Wer ihn jetzt öffnet, kann nur noch eine Anfrage stellen.",
+              "success")
+    return redirect(_safe_back(request.form.get("back")) if request.form.get("back")
+                    else url_for("dashboard.invitations"))
 
 
 # --- managing units ------------------------------------------------------------
@@ -212,6 +352,11 @@ def edit_unit(unit_id):
 @bp.route("/units/<int:unit_id>/retire", methods=["POST"])
 def retire(unit_id):
     unit = Unit.get_or_none(Unit.id == unit_id) or abort(404)
+    if not confirmed():
+        return confirm_step(f"{unit.display_name} stilllegen?",
+                            f"{unit.display_name} verschwindet aus der Übersicht und den Auswahllisten. Der Verlauf "
+                            "bleibt erhalten.", url_for("dashboard.retire", unit_id=unit.id), "Ja, stilllegen",
+                            url_for("dashboard.edit_unit", unit_id=unit.id))
     try:
         retire_unit(current_user, unit)
         flash(f"{unit.display_name} ist stillgelegt.", "success")
@@ -230,6 +375,13 @@ def merge(unit_id):
         flash("Bitte wähle die Gliederung, in der diese aufgehen soll.", "error")
         return redirect(url_for("dashboard.edit_unit", unit_id=unit.id))
     into = Unit.get_by_id(form.into.data)
+    if not confirmed():
+        people = Membership.select().where((Membership.unit == unit) & Membership.ended_at.is_null()).count()
+        return confirm_step(f"{unit.display_name} mit {into.display_name} zusammenführen?",
+                            f"{people} Person(en) wechseln mit ihrer Funktion nach {into.display_name}; "
+                            f"{unit.display_name} wird stillgelegt. Das lässt sich nicht rückgängig machen.",
+                            url_for("dashboard.merge", unit_id=unit.id), "Ja, zusammenführen",
+                            url_for("dashboard.edit_unit", unit_id=unit.id), {"merge-into": into.id})
     try:
         merge_units(current_user, unit, into)
         flash(f"{unit.display_name} ist in {into.display_name} aufgegangen.", "success")
@@ -302,5 +454,8 @@ def audit():
     entries = list(AuditLog.select(AuditLog, User).join(User, on=(AuditLog.actor == User.id), join_type=JOIN.LEFT_OUTER)
                    .order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).paginate(page, PAGE_SIZE))
     total = AuditLog.select().count()
-    return render_template("dashboard/audit.html", entries=entries, page=page,
+    show_names = dashboard_shows_names()
+    summaries = {e.id: e.summary for e in entries} if show_names else anonymised_summaries(entries)
+    rows = [(entry, actor_label(entry, show_names), summaries[entry.id]) for entry in entries]
+    return render_template("dashboard/audit.html", rows=rows, page=page,
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))

@@ -1,13 +1,14 @@
 """The unit table and the people list: filtering, sorting, and the rows the
 page and the CSV/XLSX exports share (so an export is exactly what the page
 shows with the same filters)."""
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import JOIN, fn
+from peewee import JOIN, Case, fn
 
 from ..coverage import STATUS_LABELS, STATUSES, people_progress
-from ..models import Membership, Region, Unit, User
+from ..models import Membership, Quiz, QuizAttempt, Region, Unit, User
 from ..timeutil import end_of_local_day, utcnow
 
 UNIT_SORTS = {
@@ -181,8 +182,57 @@ def people_export_rows(rows):
         certificate = row.progress.valid_certificate or row.progress.latest_certificate
         yield [row.user.name, row.user.email,
                membership.unit.display_name if membership else "", membership.unit.region.name if membership else "",
-               membership.function_label if membership else "", membership.started_at if membership else None,
+               (membership.function_label + (" (wartet auf Bestätigung)" if membership.pending else "")) if membership
+               else "", (membership.confirmed_at or membership.started_at) if membership else None,
                row.progress.percent,
                CERTIFICATE_LABELS[certificate.status()] if certificate else CERTIFICATE_LABELS["none"],
                certificate.expires_at if certificate else None, row.progress.last_activity, row.user.created_at]
 
+
+
+# --- a unit's page ----------------------------------------------------------------
+
+
+def course_quizzes(course):
+    return list(Quiz.select().where((Quiz.course == course) & ~Quiz.is_retired).order_by(Quiz.is_final, Quiz.id))
+
+
+def quiz_results(user_ids):
+    """{user id: {quiz id: {"attempts", "passed", "passed_at"}}}: how the
+    people did in each quiz (never their answers)."""
+    results = defaultdict(dict)
+    if not user_ids:
+        return results
+    rows = (QuizAttempt
+            .select(QuizAttempt.user, QuizAttempt.quiz, fn.COUNT(QuizAttempt.id),
+                    # MAX over a CASE: PostgreSQL has no MAX(boolean).
+                    fn.MAX(Case(None, [(QuizAttempt.passed == True, 1)], 0)),  # noqa: E712
+                    fn.MIN(QuizAttempt.submitted_at).filter(QuizAttempt.passed == True))  # noqa: E712
+            .where(QuizAttempt.user.in_(user_ids) & QuizAttempt.submitted_at.is_null(False))
+            .group_by(QuizAttempt.user, QuizAttempt.quiz).tuples())
+    for user_id, quiz_id, attempts, passed, passed_at in rows:
+        results[user_id][quiz_id] = {"attempts": attempts, "passed": bool(passed), "passed_at": passed_at}
+    return results
+
+
+def earlier_memberships(memberships, depth=5):
+    """{membership id: the membership it continues at its origin}: where a
+    function moved here from (a merge or a move), with the original unit and
+    date. Follows chains of merges, one query per step."""
+    origin = {m.id: m.continues_id for m in memberships if m.continues_id}
+    found = {}
+    pending = set(origin.values())
+    for _ in range(depth):
+        if not pending:
+            break
+        rows = {m.id: m for m in Membership.select(Membership, Unit).join(Unit).where(Membership.id.in_(list(pending)))}
+        found.update(rows)
+        pending = {m.continues_id for m in rows.values() if m.continues_id and m.continues_id not in found}
+    result = {}
+    for membership_id, earlier_id in origin.items():
+        earlier = found.get(earlier_id)
+        while earlier is not None and earlier.continues_id in found:
+            earlier = found[earlier.continues_id]
+        if earlier is not None:
+            result[membership_id] = earlier
+    return result
