@@ -50,17 +50,19 @@ def _label(function):
 
 
 def _check_can_start(user, unit, function):
+    """Raise PeopleError unless ``user`` may start ``function`` in ``unit``;
+    return their pending request for exactly that, if any."""
     if function not in Membership.FUNCTIONS:
         raise PeopleError("Diese Funktion gibt es nicht.")
     if not unit.is_active:
         raise PeopleError(f"{unit.display_name} ist stillgelegt.")
-    duplicate = (Membership.select()
-                 .where((Membership.user == user) & (Membership.unit == unit) & (Membership.function == function)
-                        & Membership.ended_at.is_null())
-                 .first())
-    if duplicate is not None:
-        state = "angefragt" if duplicate.pending else "eingetragen"
-        raise PeopleError(f"{user.name} ist dort schon als {_label(function)} {state}.")
+    running = (Membership.select()
+               .where((Membership.user == user) & (Membership.unit == unit) & (Membership.function == function)
+                      & Membership.ended_at.is_null())
+               .first())
+    if running is not None and not running.pending:
+        raise PeopleError(f"{user.name} ist dort schon als {_label(function)} eingetragen.")
+    return running
 
 
 def request_membership(user, unit, function, invitation_check=None):
@@ -68,35 +70,46 @@ def request_membership(user, unit, function, invitation_check=None):
     *Mein Konto* or an invitation link. Returns the membership, confirmed
     when the function needs no confirmation or a valid invitation for
     exactly this unit and function was used up by this call, else pending.
+    A valid invitation also confirms the user's earlier request for the same.
     """
     with db.atomic():
-        _check_can_start(user, unit, function)
+        request = _check_can_start(user, unit, function)
         now = utcnow()
         if function not in Membership.CONFIRMED_FUNCTIONS:
             return Membership.create(user=user, unit=unit, function=function, started_at=now, confirmed_at=now,
                                      confirmed_via="self")
         invitation = invitation_check.invitation if invitation_check is not None else None
         genuine = invitation is not None and invitation_check.matches(unit.id, function)
-        if genuine and invitation_check.valid and consume_invitation(invitation, now):
-            membership = Membership.create(user=user, unit=unit, function=function, started_at=now,
-                                           invitation=invitation.id, succeeds=invitation.handover_from_id)
-            return _confirm(membership, actor=None, via="invitation", now=now)
-        # A genuine handover link that expired or was used up still names
-        # the predecessor: whoever confirms the request ends that function.
-        return Membership.create(user=user, unit=unit, function=function, started_at=now,
-                                 invitation=invitation.id if genuine else None,
-                                 succeeds=invitation.handover_from_id if genuine else None)
+        confirms = genuine and invitation_check.valid and consume_invitation(invitation, now)
+        if request is not None and not confirms:
+            raise PeopleError(f"Deine Anfrage als {_label(function)} in {unit.display_name} wartet schon auf "
+                              "Bestätigung.")
+        if request is None:
+            # A genuine handover link that expired or was used up still names
+            # the predecessor: whoever confirms the request ends that function.
+            request = Membership.create(user=user, unit=unit, function=function, started_at=now,
+                                        invitation=invitation.id if genuine else None,
+                                        succeeds=invitation.handover_from_id if genuine else None)
+        else:
+            Membership.update(invitation=invitation.id, succeeds=invitation.handover_from_id).where(
+                Membership.id == request.id).execute()
+            request = Membership.get_by_id(request.id)
+        if confirms:
+            return _confirm(request, actor=None, via="invitation", now=now)
+        return request
 
 
 def add_membership(user, unit, function, actor, continues=None):
     """An executive enters ``user`` in ``unit`` with ``function``:
-    confirmed by that act."""
+    confirmed by that act (a pending request for the same is confirmed)."""
+    via = "executive" if actor is not None else "command_line"
     with db.atomic():
-        _check_can_start(user, unit, function)
+        request = _check_can_start(user, unit, function)
         now = utcnow()
+        if request is not None:
+            return _confirm(request, actor, via=via, now=now)
         membership = Membership.create(user=user, unit=unit, function=function, started_at=now, continues=continues)
-        membership = _confirm(membership, actor, via="executive" if actor is not None else "command_line", now=now,
-                              log=False)
+        membership = _confirm(membership, actor, via=via, now=now, log=False)
         if actor is not None and continues is None:
             _record_person(actor, "membership.start", membership, user,
                            "{person} ist jetzt " f"{_label(function)} in {unit.display_name}.",
