@@ -2,6 +2,8 @@
 
 Per question, over all submitted attempts of a quiz:
 
+- how often it was drawn (attempts show ``questions_per_attempt`` questions
+  of the pool, so not every attempt shows every question),
 - how often it was answered and the share answered correctly (difficulty),
 - for choice questions, how often each answer was picked,
 - a discrimination index: the share correct among attempts that passed the
@@ -35,6 +37,7 @@ class ItemStatistics:
     question_id: str
     prompt_html: str
     type: str
+    drawn: int = 0  # submitted attempts that showed it
     answered: int = 0
     correct: int = 0
     correct_passed: int = 0
@@ -84,6 +87,12 @@ def quiz_statistics(quiz):
     order = [q["id"] for q in quiz.questions]
     for question in quiz.questions:
         items[question["id"]] = ItemStatistics(question["id"], question["prompt_html"], question["type"])
+    for attempt in attempts.values():
+        for shown in attempt.questions:
+            if shown["id"] not in items:  # a question removed since: still worth showing
+                items[shown["id"]] = ItemStatistics(shown["id"], shown.get("prompt_html", ""), shown["type"])
+                order.append(shown["id"])
+            items[shown["id"]].drawn += 1
     picks = {}  # question id -> Counter of (label html, correct)
     presented_by_attempt = {}
     for answer in answers:
@@ -93,9 +102,8 @@ def quiz_statistics(quiz):
             presented = presented_by_attempt[attempt.id] = {q["id"]: q for q in attempt.questions}
         question = presented.get(answer.question_key)
         item = items.get(answer.question_key)
-        if item is None:  # a question removed since: still worth showing
-            item = items[answer.question_key] = ItemStatistics(
-                answer.question_key, question["prompt_html"] if question else "", question["type"] if question else "")
+        if item is None:  # answered but missing from the snapshot: kept, never lost
+            item = items[answer.question_key] = ItemStatistics(answer.question_key, "", "")
             order.append(answer.question_key)
         item.answered += 1
         item.correct += answer.is_correct

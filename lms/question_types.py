@@ -367,3 +367,16 @@ class Matching(QuestionType):
 
 
 QUESTION_TYPES = {cls.name: cls() for cls in (SingleChoice, MultipleChoice, TrueFalse, ShortText, Ordering, Matching)}
+
+
+class UnknownQuestionType(KeyError):
+    """A question type that no class handles (German message)."""
+
+
+def get_question_type(name):
+    """The registered type called ``name``; a clear error for an unknown one
+    (a quiz stored before a type was removed, or a typo in code)."""
+    try:
+        return QUESTION_TYPES[name]
+    except KeyError:
+        raise UnknownQuestionType(f"Unbekannter Fragetyp '{name}' (bekannt: {', '.join(QUESTION_TYPES)}).") from None

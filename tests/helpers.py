@@ -8,7 +8,9 @@ from email.policy import default as default_policy
 from aiosmtpd.controller import Controller
 
 from lms.accounts import hash_password
-from lms.models import Membership, Unit, User
+from lms.content.source import Fields
+from lms.models import Course, Membership, Quiz, Unit, User
+from lms.question_types import QUESTION_TYPES
 from lms.timeutil import utcnow
 
 PASSWORD = "richtig-gutes-passwort"
@@ -112,3 +114,37 @@ class Browser:
     def text(self, url):
         response = self.client.get(url)
         return response.status_code, response.get_data(as_text=True)
+
+
+def gen_question(question_id, type="single_choice", **fields):
+    """A question definition as the loader stores it, parsed from the same
+    fields a quiz file has (``prompt``, ``choices``, ``topic``, ...).
+    Sensible defaults make a valid question of each type."""
+    defaults = {
+        "single_choice": {"choices": [{"text": "Richtig", "correct": True, "feedback": "Ja."},
+                                      {"text": "Falsch", "feedback": "Nein."}]},
+        "multiple_choice": {"choices": [{"text": "Eins", "correct": True, "feedback": "Ja."},
+                                        {"text": "Zwei", "feedback": "Nein."}]},
+        "true_false": {"answer": True, "feedback_true": "Ja.", "feedback_false": "Nein."},
+        "short_text": {"accepted": ["Antwort"], "feedback_correct": "Ja.", "feedback_wrong": "Nein."},
+        "ordering": {"items": ["Erstens", "Zweitens"]},
+        "matching": {"pairs": [{"left": "UB", "right": "Unterbezirk"}, {"left": "KV", "right": "Kreisverband"}]},
+    }[type]
+    mapping = {"id": question_id, "type": type, "prompt": f"Frage {question_id}?", "explanation": "Weil.",
+               **defaults, **fields}
+    errors = []
+    definition = QUESTION_TYPES[type].parse(Fields(mapping, "test", errors))
+    assert not errors, errors
+    if fields.get("lesson") and "/" not in fields["lesson"]:
+        definition["lesson"] = f"grundlagen/{fields['lesson']}"
+    return definition
+
+
+def gen_quiz(slug="pool", questions=None, course_slug="demo", **settings):
+    """A quiz of the fixture course (no module), with ``questions``
+    (definitions from ``gen_question``) and settings such as
+    ``questions_per_attempt`` or ``review``."""
+    course = Course.get(Course.slug == course_slug)
+    questions = questions if questions is not None else [gen_question(f"q{n}") for n in range(4)]
+    return Quiz.create(course=course, slug=slug, title=f"Quiz {slug}", questions=questions, content_hash=slug,
+                       **settings)

@@ -585,7 +585,8 @@ def test_a_published_matching_question_can_be_taken_and_graded(as_trainer, app):
         others = AttemptAnswer.select().where((AttemptAnswer.attempt == attempt.id) & (AttemptAnswer.question_key != "zuordnen"))
         assert all(a.is_correct for a in others)
     status, html = as_trainer.text(response.headers["Location"])
-    assert status == 200 and "Kreisverband" in html
+    assert status == 200 and "Ordne zu." in html
+    assert "Kreisverband" not in html  # a failed attempt does not reveal the pairs
 
 
 def test_matching_needs_two_distinct_pairs():

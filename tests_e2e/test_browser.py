@@ -18,7 +18,8 @@ from playwright.sync_api import expect
 from werkzeug.datastructures import MultiDict
 
 from lms.certificates.issuing import issue_certificate_if_complete
-from lms.models import Course, Lesson, QuizAttempt, User
+from lms.invitations import create_invitation
+from lms.models import Course, Lesson, QuizAttempt, Unit, User
 from lms.progress import complete_lesson, course_outline
 from lms.quiz.attempts import read_responses, start_attempt, submit_attempt
 from tests.helpers import LINK, PASSWORD
@@ -102,7 +103,7 @@ def answer_quiz_correctly(page, attempt):
 
 
 def test_officer_registers_learns_passes_every_quiz_and_downloads_the_certificate(
-        server, app, mail_sink, new_page, login):
+        server, app, mail_sink, new_page, login, create_user):
     email = f"mona.mueller.{time.time_ns()}@example.org"
     page = new_page("desktop")
 
@@ -140,7 +141,21 @@ def test_officer_registers_learns_passes_every_quiz_and_downloads_the_certificat
     login(page, email)
     expect(page.locator("h1")).to_contain_text("Hallo Mona Müller")
 
+    # The function is a request until someone responsible confirms it.
+    page.goto("/account")
+    expect(page.locator("main")).to_contain_text("wartet auf Bestätigung")
     user = User.get(User.email == email)
+    assert user.current_membership() is None
+    executive = create_user("Eike Exekutive", is_executive=True)
+    lavo = new_page("desktop")
+    login(lavo, executive.email)
+    lavo.goto("/dashboard/requests")
+    row = lavo.locator("tbody tr", has_text="Mona Müller")
+    expect(row).to_contain_text("UB Köln")
+    click_and_load(lavo, row.get_by_role("button", name="Bestätigen"))
+    flash(lavo, "1 Anfrage(n) bestätigt: Mona Müller")
+    page.goto("/")
+
     membership = user.current_membership()
     assert (membership.unit.name, membership.function) == ("Köln", "officer")
     outline = published_outline(user)
@@ -323,8 +338,8 @@ def test_executive_filters_the_unit_table_and_downloads_the_xlsx(app, create_use
 # --- (4) screenshots and (5) accessibility of the main pages ----------------------------------------
 
 
-PAGES = ["start", "course", "lesson", "quiz", "result", "certificates", "dashboard", "unit-table",
-         "authoring-course", "lesson-editor"]
+PAGES = ["start", "course", "lesson", "quiz", "result", "certificates", "account-pending", "dashboard",
+         "unit-table", "unit-page", "requests", "invitation", "authoring-course", "lesson-editor"]
 WIDTHS = ["phone", "desktop"]
 
 # Serious or critical axe violations the lead knows about, by (page, rule id):
@@ -351,6 +366,10 @@ def main_pages(app, create_user):
     graduate = create_user("Greta Grün", unit_name="Münster")
     executive = create_user("Emil Exekutive", is_executive=True)
     trainer = create_user("Theo Trainer", is_trainer=True)
+    requester = create_user("Rosa Anfrage", unit_name="Bonn", confirmed=False)
+    create_user("Ralf Anfrage", unit_name="Aachen (Stadt)", function="board", confirmed=False)
+    bonn = Unit.get(Unit.name == "Bonn")
+    invitation = create_invitation(bonn, "team", executive, max_uses=12, note="Seminar Bonn")
 
     modules = published_outline(learner).modules
     for module in modules:
@@ -375,6 +394,10 @@ def main_pages(app, create_user):
         "certificates": (graduate, "/certificates/"),
         "dashboard": (executive, "/dashboard/"),
         "unit-table": (executive, "/dashboard/units"),
+        "unit-page": (executive, f"/dashboard/units/{bonn.id}"),
+        "requests": (executive, "/dashboard/requests"),
+        "invitation": (executive, f"/dashboard/invitations/{invitation.id}"),
+        "account-pending": (requester, "/account"),
         "authoring-course": (trainer, f"/author/{COURSE}/"),
         "lesson-editor": (trainer, f"/author/{COURSE}/lessons/{first.module.slug}/{edited.slug}"),
     }

@@ -1,8 +1,11 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, RadioField, StringField, TextAreaField)
+from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, RadioField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..models import Quiz
 
 SLUG_VALIDATOR = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                         message="Nur Kleinbuchstaben, Ziffern und einzelne Bindestriche (z. B. erster-kontakt).")
@@ -42,13 +45,23 @@ class QuizSettingsForm(FlaskForm):
         DataRequired("Bitte gib die Bestehensgrenze an."), NumberRange(1, 100, "Zwischen 1 und 100 Prozent.")])
     shuffle_questions = BooleanField("Fragen mischen")
     shuffle_choices = BooleanField("Antworten mischen")
+    questions_per_attempt = IntegerField(
+        "Fragen je Versuch (0 = alle)", validators=[Optional(), NumberRange(0, 1000, "Zwischen 0 und 1000.")],
+        default=0, description="Jeder Versuch zieht so viele Fragen aus dem Pool, ausgewogen über die Themen. "
+                               "Der Pool sollte mindestens doppelt so groß sein.")
+    review = SelectField("Auswertung nach der Abgabe",
+                         choices=[SelectChoice(value, label) for value, label in Quiz.REVIEW_MODES.items()],
+                         default=Quiz.DEFAULT_REVIEW)
     max_attempts = IntegerField("Höchstzahl Versuche (0 = unbegrenzt)", validators=[NumberRange(0, 1000)], default=0)
-    cooldown_minutes = IntegerField("Wartezeit zwischen Versuchen in Minuten", validators=[NumberRange(0, 43200)],
-                                    default=0)
+    cooldown_minutes = IntegerField("Wartezeit nach einem nicht bestandenen Versuch in Minuten",
+                                    validators=[NumberRange(0, 43200)], default=0,
+                                    description="Ein paar Minuten genügen, damit niemand durch Raten besteht.")
 
     def apply_to(self, data):
-        for name in ("title", "pass_mark", "shuffle_questions", "shuffle_choices", "max_attempts", "cooldown_minutes"):
+        for name in ("title", "pass_mark", "shuffle_questions", "shuffle_choices", "max_attempts", "cooldown_minutes",
+                     "review"):
             data[name] = getattr(self, name).data
+        data["questions_per_attempt"] = self.questions_per_attempt.data or 0
         return data
 
 
@@ -64,6 +77,11 @@ class QuestionForm(FlaskForm):
     the question's type, ``to_question`` keeps only those."""
 
     id = StringField("Kennung", validators=[DataRequired("Bitte gib eine Kennung an."), Length(max=60), SLUG_VALIDATOR])
+    lesson = SelectField("Lektion, die das lehrt", choices=[], validate_choice=False,
+                         description="Nach einem Fehlversuch verweist die Auswertung auf diese Lektion.")
+    topic = StringField("Thema (optional)", validators=[Optional(), Length(max=80)],
+                        description="Die Ziehung je Versuch verteilt sich gleichmäßig über die Themen; ohne Thema "
+                                    "zählt die Lektion.")
     prompt = TextAreaField("Frage (Markdown)", validators=[DataRequired("Bitte gib den Fragetext ein."),
                                                            Length(max=4000)], render_kw={"rows": 4})
     explanation = TextAreaField("Erklärung nach der Abgabe", validators=[Optional(), Length(max=4000)],
@@ -88,9 +106,12 @@ class QuestionForm(FlaskForm):
             if "->" not in line:
                 raise ValidationError(f"Zeile {number}: links und rechts mit -> trennen.")
 
-    def fill(self, question):
+    def fill(self, question, module_slug):
         """Put a stored question into the form (GET)."""
         self.id.data = question.get("id")
+        lesson = str(question.get("lesson") or "")
+        self.lesson.data = lesson if "/" in lesson or not lesson else f"{module_slug}/{lesson}"
+        self.topic.data = question.get("topic", "")
         self.prompt.data = question.get("prompt", "")
         self.explanation.data = question.get("explanation", "")
         for choice in question.get("choices", []):
@@ -116,9 +137,19 @@ class QuestionForm(FlaskForm):
             choice.correct.label.text = f"Antwort {number} ist richtig"
             choice.feedback.label.text = f"Rückmeldung zu Antwort {number}"
 
-    def to_question(self, type_name):
-        """The question as quiz data; empty choice rows are dropped."""
+    def set_lesson_choices(self, lessons):
+        """``lessons``: [("module/lesson", label)] of the course."""
+        self.lesson.choices = [SelectChoice("", "keine")] + [SelectChoice(value, label) for value, label in lessons]
+
+    def to_question(self, type_name, module_slug):
+        """The question as quiz data; empty choice rows are dropped. A
+        lesson of the quiz's own module is written as its bare slug."""
         question = {"id": self.id.data, "type": type_name, "prompt": self.prompt.data.strip()}
+        lesson = self.lesson.data or ""
+        if lesson:
+            question["lesson"] = lesson.split("/", 1)[1] if lesson.startswith(f"{module_slug}/") else lesson
+        if (self.topic.data or "").strip():
+            question["topic"] = self.topic.data.strip()
         if type_name in ("single_choice", "multiple_choice"):
             question["choices"] = [
                 {"text": c.text.data.strip(), "correct": bool(c.correct.data), "feedback": (c.feedback.data or "").strip()}

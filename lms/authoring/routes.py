@@ -273,8 +273,9 @@ def _quiz_or_new(course, quiz_slug):
     data = authoring.quiz_data(course.slug, quiz_slug, tree)
     if data is None:
         title = f"Quiz: {module_titles.get(quiz_slug, 'Abschlusstest')}"
-        data = {"title": title, "pass_mark": 70, "shuffle_questions": True, "shuffle_choices": True,
-                "max_attempts": 0, "cooldown_minutes": 0, "questions": []}
+        data = {"title": title, "pass_mark": 70, "questions_per_attempt": 0, "review": Quiz.DEFAULT_REVIEW,
+                "shuffle_questions": True, "shuffle_choices": True, "max_attempts": 0, "cooldown_minutes": 5,
+                "questions": []}
         if quiz_slug == "final":
             data["final"] = True
     return data
@@ -305,8 +306,9 @@ def quiz(course_slug, quiz_slug):
         elif _save_quiz(course, quiz_slug, form.apply_to(data), "Einstellungen geändert"):
             flash("Einstellungen gespeichert (Entwurf).", "success")
             return redirect(url_for("authoring.quiz", course_slug=course.slug, quiz_slug=quiz_slug))
+    quality = authoring.quiz_quality(course.slug, quiz_slug) if data["questions"] else None
     return render_template("authoring/quiz.html", course=course, quiz_slug=quiz_slug, data=data, form=form,
-                           types=QUESTION_TYPES, key=quiz_key(quiz_slug))
+                           types=QUESTION_TYPES, key=quiz_key(quiz_slug), quality=quality)
 
 
 @bp.route("/<course_slug>/quizzes/<quiz_slug>/questions/new", methods=["GET", "POST"])
@@ -319,7 +321,6 @@ def new_question(course_slug, quiz_slug):
     form = QuestionForm()
     if request.method == "GET":
         form.id.data = new_question_id(data)
-        form.add_empty_choices(type_name)
         form.add_empty_choices(type_name)
     return _question_page(course, quiz_slug, data, form, type_name, index=None)
 
@@ -337,16 +338,17 @@ def edit_question(course_slug, quiz_slug, question_id):
         abort(404)
     form = QuestionForm()
     if request.method == "GET":
-        form.fill(question)
+        form.fill(question, quiz_slug)
         form.add_empty_choices(type_name)
     return _question_page(course, quiz_slug, data, form, type_name, index)
 
 
 def _question_page(course, quiz_slug, data, form, type_name, index):
+    form.set_lesson_choices(authoring.lesson_choices(authoring.draft_tree(course.slug)))
     if "add_choice" in request.form:
         form.choices.append_entry()
     elif form.validate_on_submit():
-        question = form.to_question(type_name)
+        question = form.to_question(type_name, quiz_slug)
         other_ids = {str(q.get("id")) for i, q in enumerate(data["questions"]) if i != index}
         if question["id"] in other_ids:
             form.id.errors.append("Diese Kennung hat schon eine andere Frage dieses Quiz.")

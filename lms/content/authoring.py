@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 from .publishing import validate_tree
 from .quiz_data import dump_quiz, load_quiz, question_at_line
 from .revisions import draft_tree, save_revision
-from .source import SLUG, ContentErrors, parse_yaml, split_front_matter
+from .source import SLUG, ContentError, ContentErrors, parse_yaml, split_front_matter
 from .tree import COURSE_FILE, Entry, lesson_key, module_slugs, quiz_key, relative_path
 
 
@@ -223,6 +223,31 @@ def quiz_data(course_slug, quiz_slug, tree=None):
     tree = draft_tree(course_slug) if tree is None else tree
     entry = tree.get(quiz_key(quiz_slug))
     return load_quiz(entry.text, f"quizzes/{course_slug}/{quiz_slug}.yaml") if entry else None
+
+
+def lesson_choices(tree):
+    """[("module/lesson", "Module › Lesson")] of the draft, in course order."""
+    choices = []
+    for module_slug, module_title, _ in modules(tree):
+        for lesson_slug, entry in lessons_of_module(tree, module_slug):
+            try:
+                title = parse_lesson(entry.text)[0] or lesson_slug
+            except (ContentError, ContentErrors):
+                title = lesson_slug
+            choices.append((f"{module_slug}/{lesson_slug}", f"{module_title} › {title}"))
+    return choices
+
+
+def quiz_quality(course_slug, quiz_slug):
+    """(the quiz's QuizQuality, the course's CourseQuality) for the draft,
+    with hints naming questions; None while the draft has errors."""
+    try:
+        source = validate_tree(course_slug, draft_tree(course_slug))
+    except ContentErrors:
+        return None
+    course_quality = source.quiz_quality
+    quiz = next((q for q in course_quality.quizzes if q.slug == quiz_slug), None)
+    return (quiz, course_quality) if quiz is not None else None
 
 
 def save_quiz(course_slug, quiz_slug, data, author, note):

@@ -360,13 +360,16 @@ def _read_quiz(path, course, errors):
 
 def _lesson_reference(question, reference, quiz_slug, course):
     """A question's ``lesson`` as "module/lesson": a bare lesson slug means
-    a lesson of the quiz's own module. Unknown lessons are errors."""
+    a lesson of the quiz's own module. An unknown (or retired) lesson is a
+    hint, not an error, so retiring a lesson never blocks a publish; the
+    question then links to no lesson."""
     if not reference:
         return ""
     target = reference if "/" in reference else f"{quiz_slug}/{reference}"
     if f"lesson:{target}" not in course.link_targets:
-        question.error(f"Unbekannte Lektion '{reference}' in 'lesson' (Form: lektion-slug aus diesem Modul "
-                       "oder modul-slug/lektion-slug).", "lesson")
+        question.warn(f"Die Lektion '{reference}' in 'lesson' gibt es nicht (mehr): Nach einem Fehlversuch fehlt "
+                      "der Verweis auf sie (Form: lektion-slug aus diesem Modul oder modul-slug/lektion-slug).",
+                      "lesson")
         return ""
     return target
 

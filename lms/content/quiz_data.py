@@ -11,9 +11,9 @@ from ruamel.yaml import YAML
 
 from .source import parse_yaml
 
-QUIZ_KEYS = ["title", "final", "pass_mark", "shuffle_questions", "shuffle_choices", "max_attempts",
-             "cooldown_minutes", "questions"]
-QUESTION_KEYS = ["id", "type", "prompt", "choices", "answer", "feedback_true", "feedback_false", "accepted",
+QUIZ_KEYS = ["title", "final", "pass_mark", "questions_per_attempt", "review", "shuffle_questions", "shuffle_choices",
+             "max_attempts", "cooldown_minutes", "questions"]
+QUESTION_KEYS = ["id", "type", "topic", "lesson", "prompt", "choices", "answer", "feedback_true", "feedback_false", "accepted",
                  "feedback_correct", "feedback_wrong", "items", "pairs", "explanation"]
 CHOICE_KEYS = ["text", "correct", "feedback"]
 

@@ -1,7 +1,9 @@
 """Starting, answering, grading and reviewing quiz attempts.
 
-An attempt snapshots its questions (in the order shown, with the choice
-order of that attempt) when it starts. Submitting is a single conditional
+An attempt draws its questions from the quiz's pool (``draw_questions``:
+``questions_per_attempt`` of them, balanced across topics) and snapshots
+them (in the order shown, with the choice order of that attempt) when it
+starts. Submitting is a single conditional
 UPDATE on an unsubmitted attempt: a second submission of the same attempt
 (double click, resent form, two tabs) changes nothing and counts once.
 """
@@ -10,11 +12,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
+
 from ..database import lock_rows
-from ..models import AttemptAnswer, QuizAttempt, User, db
+from ..models import AttemptAnswer, Lesson, Module, QuizAttempt, User, db
 from ..progress import latest_certificate, refresh_enrollments
-from ..question_types import QUESTION_TYPES
-from ..timeutil import utcnow
+from ..question_types import get_question_type
+from ..timeutil import format_datetime, utcnow
 
 
 class AttemptNotAllowed(Exception):
@@ -58,8 +62,9 @@ def attempt_allowance(user, quiz, now=None):
     if quiz.cooldown_minutes and attempts and not attempts[0].passed:
         retry_at = attempts[0].submitted_at + timedelta(minutes=quiz.cooldown_minutes)
         if now < retry_at:
-            return Allowance(False, "Nach einem nicht bestandenen Versuch gibt es eine Pause vor dem nächsten.",
-                             used, left, retry_at)
+            when = format_datetime(retry_at, current_app.config["TIMEZONE"])
+            return Allowance(False, f"Nach einem nicht bestandenen Versuch gibt es {quiz.cooldown_minutes} Minuten "
+                                    f"Pause. Der nächste Versuch ist ab {when} möglich.", used, left, retry_at)
     return Allowance(True, "", used, left)
 
 
@@ -77,14 +82,74 @@ def start_attempt(user, quiz, rng=None):
         allowance = attempt_allowance(user, quiz)
         if not allowance.allowed:
             raise AttemptNotAllowed(allowance.reason)
-        definitions = list(quiz.questions)
-        if quiz.shuffle_questions:
-            rng.shuffle(definitions)
-        presented = [QUESTION_TYPES[d["type"]].present(d, rng, quiz.shuffle_choices) for d in definitions]
+        definitions = draw_questions(quiz.questions, quiz.questions_per_attempt, rng, quiz.shuffle_questions)
+        presented = [get_question_type(d["type"]).present(d, rng, quiz.shuffle_choices) for d in definitions]
         attempt = QuizAttempt.create(user=user, quiz=quiz, token=secrets.token_urlsafe(16),
                                      questions=presented, max_score=len(presented))
         refresh_enrollments(quiz.course, [user.id])
         return attempt
+
+
+def topic_of(definition):
+    """What a question is about, for a balanced draw: its ``topic``, else
+    its lesson, else nothing (one shared group)."""
+    return definition.get("topic") or definition.get("lesson") or ""
+
+
+def draw_questions(pool, count, rng, shuffle=True):
+    """``count`` different questions from ``pool`` (all for 0), balanced
+    across topics: topics take turns in a random order, each giving a random
+    question of its own, until ``count`` are drawn. With ``shuffle`` the
+    drawn questions come in random order, else in the pool's order."""
+    if not count or count >= len(pool):
+        drawn = list(pool)
+    else:
+        groups = {}
+        for index, definition in enumerate(pool):
+            groups.setdefault(topic_of(definition), []).append(index)
+        queues = list(groups.values())
+        for queue in queues:
+            rng.shuffle(queue)
+        rng.shuffle(queues)
+        chosen = []
+        while len(chosen) < count:
+            for queue in queues:
+                if queue and len(chosen) < count:
+                    chosen.append(queue.pop())
+        drawn = [pool[index] for index in sorted(chosen)]
+    if shuffle:
+        drawn = list(drawn)
+        rng.shuffle(drawn)
+    return drawn
+
+
+def shows_answers(attempt):
+    """Whether the result page may reveal correct options, order and
+    feedback (the quiz's ``review`` setting; see docs/content-format.md)."""
+    review = attempt.quiz.review
+    if review == "always":
+        return True
+    if review == "never":
+        return False
+    return bool(attempt.passed)
+
+
+def lessons_to_reread(course, attempt, results):
+    """The lessons that teach the questions answered wrongly, in course
+    order, each once: [(Lesson with its Module, [question numbers])]."""
+    wanted = {}
+    for number, (question, _, grading) in enumerate(results, start=1):
+        if not grading.correct and question.get("lesson"):
+            wanted.setdefault(question["lesson"], []).append(number)
+    if not wanted:
+        return []
+    keys = [key.split("/", 1) for key in wanted]
+    lessons = (Lesson.select(Lesson, Module).join(Module)
+               .where((Module.course == course) & ~Lesson.is_retired & ~Module.is_retired
+                      & Module.slug.in_([m for m, _ in keys]) & Lesson.slug.in_([l for _, l in keys]))
+               .order_by(Module.position, Lesson.position))
+    return [(lesson, wanted[f"{lesson.module.slug}/{lesson.slug}"]) for lesson in lessons
+            if f"{lesson.module.slug}/{lesson.slug}" in wanted]
 
 
 def read_responses(attempt, form):
@@ -92,7 +157,7 @@ def read_responses(attempt, form):
     by question id). A form with problems must not be graded."""
     responses, problems = {}, {}
     for presented in attempt.questions:
-        response, problem = QUESTION_TYPES[presented["type"]].read_response(presented, form)
+        response, problem = get_question_type(presented["type"]).read_response(presented, form)
         if problem:
             problems[presented["id"]] = problem
         else:
@@ -102,7 +167,7 @@ def read_responses(attempt, form):
 
 def grade(attempt, responses):
     """[(presented question, response, Grading)] in the order shown."""
-    return [(q, responses.get(q["id"]), QUESTION_TYPES[q["type"]].grade(q, responses.get(q["id"])))
+    return [(q, responses.get(q["id"]), get_question_type(q["type"]).grade(q, responses.get(q["id"])))
             for q in attempt.questions]
 
 

@@ -8,8 +8,8 @@ from ..models import Quiz, QuizAttempt
 from ..progress import learner_view
 from ..question_types import QUESTION_TYPES
 from . import bp
-from .attempts import (AttemptNotAllowed, attempt_allowance, grade, open_attempt, read_responses, start_attempt,
-                       submit_attempt, submitted_attempts)
+from .attempts import (AttemptNotAllowed, attempt_allowance, grade, lessons_to_reread, open_attempt, read_responses,
+                       shows_answers, start_attempt, submit_attempt, submitted_attempts)
 
 
 def get_quiz_or_404(course, quiz_slug):
@@ -31,11 +31,16 @@ def overview(course_slug, quiz_slug):
     course = get_course_or_404(course_slug)
     quiz = get_quiz_or_404(course, quiz_slug)
     view = learner_view(course, current_user)
-    return render_template("quiz/overview.html", course=course, quiz=quiz,
-                           attempts=list(submitted_attempts(current_user, quiz)),
-                           allowance=attempt_allowance(current_user, quiz),
-                           open_attempt=open_attempt(current_user, quiz),
+    attempts = list(submitted_attempts(current_user, quiz))
+    allowance = attempt_allowance(current_user, quiz)
+    reread = _reread_before_retry(course, attempts[0]) if attempts and allowance.retry_at else []
+    return render_template("quiz/overview.html", course=course, quiz=quiz, attempts=attempts, allowance=allowance,
+                           open_attempt=open_attempt(current_user, quiz), reread=reread,
                            passed=view.outline.quiz_passed(quiz), renewing=view.renewing)
+
+
+def _reread_before_retry(course, attempt):
+    return lessons_to_reread(course, attempt, grade(attempt, attempt.responses or {}))
 
 
 @bp.route("/<course_slug>/<quiz_slug>/start", methods=["POST"])
@@ -78,6 +83,7 @@ def result(token):
     if attempt.submitted_at is None:
         return redirect(url_for("quiz.take", token=token))
     quiz = attempt.quiz
-    return render_template("quiz/result.html", attempt=attempt, quiz=quiz, course=quiz.course,
-                           results=grade(attempt, attempt.responses or {}), question_types=QUESTION_TYPES,
-                           allowance=attempt_allowance(current_user, quiz))
+    results = grade(attempt, attempt.responses or {})
+    return render_template("quiz/result.html", attempt=attempt, quiz=quiz, course=quiz.course, results=results,
+                           question_types=QUESTION_TYPES, allowance=attempt_allowance(current_user, quiz),
+                           full_review=shows_answers(attempt), reread=lessons_to_reread(quiz.course, attempt, results))
