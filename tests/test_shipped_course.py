@@ -22,7 +22,8 @@ COURSE_SLUG = "mitgliederbetreuung"
 REQUIRED_MODULES = ["warum-mitgliederbetreuung", "strukturen", "neue-mitglieder", "kompetenzanalyse",
                     "grundlagenseminare", "aktive-mitglieder", "organisation", "datenschutz"]
 REQUIRED_TEMPLATES = ["begruessungsanruf", "checkliste-1-3-6", "kompetenzanalyse-leitfaden",
-                      "kompetenzanalyse-bogen", "grundlagenseminar-ablaufplan", "jahresplan", "uebergabebogen"]
+                      "kompetenzanalyse-bogen", "grundlagenseminar-ablaufplan", "jahresplan", "uebergabebogen",
+                      "erste-woche", "foerderplan-kandidatur"]
 PLACEHOLDERS = re.compile(r"lorem ipsum|\bTODO\b|platzhalter|placeholder|\bXXX\b", re.I)
 
 
@@ -57,12 +58,26 @@ def test_all_modules_the_brief_names_are_there_with_two_to_five_lessons(shipped)
             assert "## Kurz gesagt" in lesson.body, f"{lesson.path} has no summary section"
 
 
-def test_every_module_has_a_quiz_of_six_to_ten_mixed_questions(shipped):
+def test_every_module_has_a_quiz_drawing_from_a_pool_twice_an_attempt(shipped):
     quizzes = {q.slug: q for q in shipped.quizzes}
     assert sorted(quizzes) == sorted(REQUIRED_MODULES)
+    lessons = {m.slug: {lesson.slug for lesson in m.lessons} for m in shipped.modules}
     for quiz in quizzes.values():
-        assert 6 <= len(quiz.questions) <= 10, quiz.path
+        assert 6 <= quiz.questions_per_attempt and len(quiz.questions) >= 2 * quiz.questions_per_attempt, quiz.path
         assert len({q["type"] for q in quiz.questions}) >= 3, f"{quiz.path} mixes too few question types"
+        taught = {q["lesson"] for q in quiz.questions}
+        assert "" not in taught, f"{quiz.path}: a question names no lesson"
+        assert {t.split("/")[1] for t in taught if t.startswith(quiz.slug + "/")} == lessons[quiz.slug], \
+            f"{quiz.path}: not every lesson of the module is asked"
+
+
+def test_the_quality_check_finds_no_length_cue_and_balanced_true_false_in_the_shipped_quizzes(shipped):
+    quality = shipped.quiz_quality
+    assert [q.slug for q in quality.quizzes if q.length_cues] == []
+    assert 0.35 <= quality.true_share <= 0.65
+    for quiz in quality.quizzes:
+        assert quiz.longest_correct_share <= 0.35, quiz.slug  # no better than picking at random
+    assert quality.all_hints() == []
 
 
 def test_all_templates_ship(shipped):
@@ -83,7 +98,7 @@ def test_check_command_passes_on_the_shipped_content(shipped_app):
     assert result.exit_code == 0, result.output
     assert "Inhalte in Ordnung" in result.output
     assert "Quiz-Qualität" in result.output
-    assert "feedback" not in result.output and "Erklärung" not in result.output
+    assert "Hinweis" not in result.output
 
 
 def test_a_learner_who_answers_everything_correctly_gets_a_certificate(shipped_app):
