@@ -98,7 +98,7 @@ def test_check_command_passes_on_the_shipped_content(shipped_app):
     assert result.exit_code == 0, result.output
     assert "Inhalte in Ordnung" in result.output
     assert "Quiz-Qualität" in result.output
-    assert "Hinweis" not in result.output
+    assert "Hinweis:" not in result.output
 
 
 def test_a_learner_who_answers_everything_correctly_gets_a_certificate(shipped_app):
