@@ -8,9 +8,11 @@ from flask import Flask, render_template
 from .config import WEAK_SECRET_KEYS, Config
 from .database import open_database
 from .extensions import csrf, login_manager
-from .models import User, db
+from .models import db
 from .permissions import can_author, is_executive
 from .security import init_security
+from .sessions import load_user
+from .urls import BadArgument, IdConverter
 from .timeutil import format_date, format_datetime, to_local
 
 
@@ -34,6 +36,7 @@ def create_app(config=None):
     _init_database(app)
 
     init_security(app)
+    app.url_map.converters["id"] = IdConverter
     login_manager.init_app(app)
     csrf.init_app(app)
     _register_blueprints(app)
@@ -81,12 +84,7 @@ def _init_database(app):
             db.close()
 
 
-@login_manager.user_loader
-def _load_user(session_id):
-    user_id, _, login_token = session_id.partition(":")
-    if not user_id.isdigit() or not login_token:
-        return None
-    return User.get_or_none((User.id == int(user_id)) & (User.login_token == login_token))
+login_manager.user_loader(load_user)
 
 
 def _register_blueprints(app):
@@ -129,6 +127,8 @@ def _register_error_pages(app):
     def handler(error):
         code = getattr(error, "code", 500) or 500
         title, text = messages.get(code, messages[500])
+        if isinstance(error, BadArgument):
+            text = f"{error.description} Prüfe die Adresse."
         return render_template("error.html", title=title, text=text, code=code), code
 
     for code in messages:

@@ -13,8 +13,9 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .models import Unit, User, db, new_login_token
+from .models import Unit, User, db
 from .people import request_membership
+from .sessions import end_all_sessions
 from .timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 10
@@ -67,10 +68,13 @@ def register_user(name, email, password, unit_id=None, function=None, consent_ve
     or None when the e-mail is taken (the caller must answer the same way in
     both cases)."""
     email = normalize_email(email)
+    # Hashed first, whether or not the address is taken: both answers take
+    # the same time, and the slow hash runs outside the write transaction.
+    password_hash = hash_password(password)
     with db.atomic():
         if User.select().where(User.email == email).exists():
             return None
-        user = User.create(name=name.strip(), email=email, password_hash=hash_password(password),
+        user = User.create(name=name.strip(), email=email, password_hash=password_hash,
                            privacy_consent_at=utcnow() if consent_version is not None else None,
                            privacy_consent_version=consent_version)
         if unit_id:
@@ -140,13 +144,15 @@ def user_for_reset_token(token):
 
 
 def set_password(user, password):
-    """Change the password and log the user out of every other session."""
+    """Change the password and end every session of the user (the caller
+    logs the current browser in again if it should stay)."""
     user.password_hash = hash_password(password)
-    user.login_token = new_login_token()
     if user.email_verified_at is None:
         # Whoever reset the password by e-mail controls the address.
         user.email_verified_at = utcnow()
-    user.save()
+    with db.atomic():
+        user.save(only=[User.password_hash, User.email_verified_at])
+        end_all_sessions(user)
 
 
 def create_admin(name, email, password):

@@ -52,6 +52,8 @@ class Config:
     MAIL_USE_SSL = _env_bool("MAIL_USE_SSL")  # implicit TLS (port 465)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "NRW Jusos Lernplattform <noreply@localhost>")
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+    # Mails sent while answering a request go out from a background thread.
+    MAIL_IN_BACKGROUND = _env_bool("LMS_MAIL_IN_BACKGROUND", True)
 
     EMAIL_VERIFY_MAX_AGE = timedelta(days=7)
     PASSWORD_RESET_MAX_AGE = timedelta(hours=2)
@@ -72,9 +74,12 @@ class Config:
 
     # Behind a reverse proxy: how many proxies to trust for client address and scheme.
     PROXY_HOPS = _env_int("LMS_PROXY_HOPS", 0)
-    # Failed logins allowed per account and per address within the window.
-    LOGIN_FAILURES_PER_ACCOUNT = _env_int("LMS_LOGIN_FAILURES_PER_ACCOUNT", 5)
-    LOGIN_FAILURES_PER_ADDRESS = _env_int("LMS_LOGIN_FAILURES_PER_ADDRESS", 30)
+    # Login attempts before a growing delay (see lms.throttle): per pair of
+    # account and address, and per address; a key unused for the window
+    # starts over.
+    LOGIN_FREE_ATTEMPTS = _env_int("LMS_LOGIN_FREE_ATTEMPTS", 5)
+    LOGIN_FREE_ATTEMPTS_PER_ADDRESS = _env_int("LMS_LOGIN_FREE_ATTEMPTS_PER_ADDRESS", 30)
+    LOGIN_MAX_DELAY_MINUTES = _env_int("LMS_LOGIN_MAX_DELAY_MINUTES", 15)
     LOGIN_THROTTLE_MINUTES = _env_int("LMS_LOGIN_THROTTLE_MINUTES", 15)
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session; a long lesson must not expire the form

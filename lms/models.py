@@ -7,12 +7,10 @@ the files is marked retired, never deleted.
 
 Timestamps are naive UTC (see ``lms.timeutil``).
 """
-import secrets
-
-from flask_login import UserMixin
 from datetime import datetime
 
 import peewee
+from flask_login import UserMixin
 from peewee import (
     BooleanField,
     CharField,
@@ -91,17 +89,10 @@ class Unit(BaseModel):
         return cls.retired_at.is_null()
 
 
-def new_login_token():
-    return secrets.token_hex(16)
-
-
 class User(UserMixin, BaseModel):
     email = CharField(unique=True)  # always stored lower-cased
     name = CharField()
     password_hash = CharField()
-    # Part of the session id: rotating it logs the user out everywhere,
-    # remember-me cookies included (done on password change).
-    login_token = CharField(default=new_login_token)
     is_trainer = BooleanField(default=False)
     is_executive = BooleanField(default=False)
     is_admin = BooleanField(default=False)
@@ -116,8 +107,12 @@ class User(UserMixin, BaseModel):
     totp_enabled_at = DateTimeField(null=True)  # the second factor is required at login
     totp_last_step = IntegerField(null=True)  # last accepted time step: a code works only once
 
+    # Set by ``lms.sessions`` for the logged-in browser: Flask-Login keeps
+    # get_id() in the session and remember-me cookies.
+    session_token = None
+
     def get_id(self):
-        return f"{self.id}:{self.login_token}"
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_verified(self):
@@ -514,12 +509,32 @@ class MediaFile(BaseModel):
     uploaded_at = DateTimeField(default=utcnow)
 
 
-class LoginFailure(BaseModel):
-    """A failed login, counted per account and per address for throttling.
-    Rows older than the throttle window are deleted as new ones come."""
+class LoginSession(BaseModel):
+    """One logged-in browser (see ``lms.sessions``). The session cookie and
+    the remember-me cookie carry the token; only its hash is stored. Ending
+    the row ends the session on the server: a copied cookie stops working."""
 
-    key = CharField(index=True)  # "account:<e-mail>" or "address:<ip>"
-    created_at = DateTimeField(default=utcnow, index=True)
+    user = ForeignKeyField(User, backref="login_sessions")
+    token_hash = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+    user_agent = CharField(default="")  # for "device" on Mein Konto
+    ended_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "ended_at"), False),)
+
+
+class LoginAttempts(BaseModel):
+    """Login attempts counted for throttling (see ``lms.throttle``), per
+    account-and-address pair or per address. ``key`` holds hashes, never
+    the e-mail address itself."""
+
+    key = CharField(unique=True)
+    account = CharField(null=True, index=True)  # hash of the e-mail, for pair keys
+    attempts = IntegerField(default=0)  # since the last success or pause
+    next_allowed_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow, index=True)
 
 
 class SiteText(BaseModel):
@@ -564,7 +579,8 @@ ALL_MODELS = [
     ReminderLog,
     ContentRevision,
     MediaFile,
-    LoginFailure,
+    LoginSession,
+    LoginAttempts,
     SiteText,
     SiteSetting,
 ]

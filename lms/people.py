@@ -23,7 +23,8 @@ from flask import current_app
 
 from .audit import record
 from .invitations import consume_invitation
-from .mail import send_mail
+from .mail import send_mail_later
+from .sessions import end_all_sessions
 from .models import Membership, Unit, User, db
 from .timeutil import local_date, utcnow
 
@@ -283,10 +284,10 @@ def notify_decision(membership):
     base = current_app.config["BASE_URL"]
     if membership.confirmed_at is not None:
         link = base + (f"/dashboard/units/{membership.unit_id}" if membership.function == "board" else "/")
-        return send_mail(membership.user.email, "Deine Funktion ist bestätigt", "function_confirmed",
-                         membership=membership, link=link)
-    return send_mail(membership.user.email, "Deine Anfrage wurde nicht bestätigt", "function_declined",
-                     membership=membership, link=base + "/")
+        return send_mail_later(membership.user.email, "Deine Funktion ist bestätigt", "function_confirmed",
+                               membership=membership, link=link)
+    return send_mail_later(membership.user.email, "Deine Anfrage wurde nicht bestätigt", "function_declined",
+                           membership=membership, link=base + "/")
 
 
 def set_roles(user, actor, trainer, executive, admin):
@@ -300,6 +301,8 @@ def set_roles(user, actor, trainer, executive, admin):
         return user
     with db.atomic():
         User.update(is_trainer=trainer, is_executive=executive, is_admin=admin).where(User.id == user.id).execute()
+        if any(before[role] and not after[role] for role in before):
+            end_all_sessions(user)  # a removed role must not live on in an open session
         names = {"trainer": "Trainer*in", "executive": "Landesvorstand", "admin": "Admin"}
         roles = ", ".join(names[r] for r, on in after.items() if on) or "keine"
         _record_person(actor, "user.roles", user, user, "Rollen von {person}: " f"{roles}.", before=before,

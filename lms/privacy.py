@@ -17,8 +17,10 @@ from pathlib import Path
 
 from .audit import record
 from .content.rendering import render_markdown
-from .models import (Certificate, LessonProgress, LoginFailure, Membership, QuizAttempt, ReminderLog, SiteSetting,
+from .models import (Certificate, LessonProgress, LoginAttempts, Membership, QuizAttempt, ReminderLog, SiteSetting,
                      SiteText, User, db)
+from .sessions import end_all_sessions
+from .throttle import account_hash
 from .timeutil import utcnow
 
 PRIVACY_KEY = "privacy"
@@ -127,9 +129,10 @@ def anonymise(user, actor=None, reason="Konto gelöscht"):
         Certificate.update(holder_name="", unit_name="", anonymized_at=now).where(
             Certificate.user == user.id).execute()
         ReminderLog.update(email="").where(ReminderLog.user == user.id).execute()
-        LoginFailure.delete().where(LoginFailure.key == f"account:{user.email}").execute()
+        LoginAttempts.delete().where(LoginAttempts.account == account_hash(user.email)).execute()
+        end_all_sessions(user)
         User.update(name=DELETED_NAME, email=f"geloescht-{user.id}-{secrets.token_hex(4)}@invalid",
-                    password_hash="!", login_token=secrets.token_urlsafe(32), is_trainer=False,
+                    password_hash="!", is_trainer=False,
                     is_executive=False, is_admin=False, deleted_at=now, retention_warned_at=None,
                     totp_secret=None, totp_enabled_at=None).where(User.id == user.id).execute()
         record(actor, "user.delete", user, f"Konto {user.id} anonymisiert ({reason}).")

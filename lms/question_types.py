@@ -304,7 +304,7 @@ class Ordering(QuestionType):
         positions = {}
         for item in presented["items"]:
             raw = form.get(self.item_field_name(presented, item["key"]), "")
-            if not raw.isdigit() or not 1 <= int(raw) <= count:
+            if not (raw.isascii() and raw.isdigit() and len(raw) < 4) or not 1 <= int(raw) <= count:
                 return None, "Bitte gib jedem Eintrag eine Position."
             positions[item["key"]] = int(raw)
         if len(set(positions.values())) != count:

@@ -133,6 +133,7 @@ def app_config(database_path, mail_sink, **overrides):
         "MAIL_SERVER": mail_sink.host,
         "MAIL_PORT": mail_sink.port,
         "BASE_URL": "http://localhost",
+        "MAIL_IN_BACKGROUND": False,  # tests read the mail right after the request
     }
     config.update(overrides)
     return config

@@ -56,7 +56,7 @@ VALUES = {
     "course_slug": "demo", "module_slug": "grundlagen", "lesson_slug": "erste-schritte", "quiz_slug": "grundlagen",
     "handout_slug": "checkliste", "key": "course.yaml", "number": 1, "question_id": "einzel",
     "token": "kein-gueltiges-token", "code": "KEIN-CODE", "name": "0" * 24 + ".png", "filename": "css/app.css",
-    "file_format": "csv", "user_id": 1, "membership_id": 1, "invitation_id": 1,
+    "file_format": "csv", "user_id": 1, "membership_id": 1, "invitation_id": 1, "session_id": 999999,
 }
 
 

@@ -458,7 +458,7 @@ def test_memberships_made_under_the_old_rules_stay_confirmed(fresh_database_url)
                          "'2025-01-01 00:00:00')", (False, False, False))
     database.execute_sql("INSERT INTO membership (user_id, unit_id, function, started_at) "
                          "VALUES (1, 1, 'officer', '2025-03-01 12:00:00')")
-    assert migrate(database) == ["0008_confirmed_functions"]
+    assert migrate(database)[0] == "0008_confirmed_functions"
     started, confirmed, via = database.execute_sql(
         "SELECT started_at, confirmed_at, confirmed_via FROM membership").fetchone()
     assert str(confirmed) == str(started) and via == "migration"

@@ -56,12 +56,13 @@ def test_registration_ignores_role_and_foreign_fields(client, app):
 
 def test_profile_edit_changes_only_the_name(logged_in, app, learner):
     response = logged_in.submit("/account", {"name": "Neuer Name", "email": "hijack@example.org", "is_admin": "y",
-                                             "password_hash": "x", "login_token": "x"})
+                                             "password_hash": "x", "session_token": "x"})
     assert response.status_code == 302
     with app.app_context():
         user = User.get_by_id(learner.id)
         assert (user.name, user.email, user.is_admin) == ("Neuer Name", learner.email, False)
-        assert user.password_hash == learner.password_hash and user.login_token == learner.login_token
+        assert user.password_hash == learner.password_hash
+    assert logged_in.get("/account").status_code == 200  # still the same session
 
 
 def test_oversized_fields_are_refused_and_nothing_is_written(client, app):

@@ -6,7 +6,7 @@ from datetime import datetime
 from peewee import PostgresqlDatabase, SqliteDatabase
 
 from lms.database import migrate, migration_runner, open_database, schema_differences
-from lms.models import LoginFailure, db
+from lms.models import LoginAttempts, db
 
 from .conftest import ON_POSTGRES
 
@@ -17,14 +17,14 @@ def test_the_suite_runs_on_the_database_it_was_asked_for(app):
 
 
 def test_a_failed_login_with_the_longest_valid_address_is_counted(client, app):
-    # 254 characters: "account:" + address would overflow VARCHAR(255) on PostgreSQL.
+    # 254 characters: a key holding the address would overflow VARCHAR(255) on PostgreSQL.
     email = "a" * 64 + "@" + "b" * 59 + "." + ("b" * 58 + ".") * 2 + "example.org"
     assert len(email) == 254
     response = client.submit("/login", {"email": email, "password": "falsch-falsch-falsch"})
     assert response.status_code == 200
     assert "E-Mail-Adresse oder Passwort ist falsch." in response.get_data(as_text=True)
     with app.app_context():
-        assert LoginFailure.select().where(LoginFailure.key.startswith("account:")).count() == 1
+        assert LoginAttempts.select().where(LoginAttempts.key.startswith("pair:")).count() == 1
 
 
 def test_the_enrollment_backfill_migration_counts_existing_records(fresh_database_url):

@@ -1,14 +1,14 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from peewee import fn
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from .. import privacy
+from ..forms import LmsForm
 from ..models import User
 from ..people import PeopleError, set_roles
-from ..urls import safe_next_url
+from ..urls import page_arg, safe_next_url
 from . import bp
 
 PAGE_SIZE = 50
@@ -24,14 +24,13 @@ def users():
         query = query.where(fn.LOWER(User.name).contains(needle) | User.email.contains(needle))
     if role in ROLE_FILTERS:
         query = query.where(ROLE_FILTERS[role])
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = page_arg()
     total = query.count()
     return render_template("admin/users.html", users=list(query.paginate(page, PAGE_SIZE)), q=needle, role=role,
                            page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), total=total)
 
 
-@bp.route("/users/<int:user_id>/roles", methods=["POST"])
+@bp.route("/users/<id:user_id>/roles", methods=["POST"])
 def roles(user_id):
     user = User.get_or_none(User.id == user_id) or abort(404)
     try:
@@ -43,7 +42,7 @@ def roles(user_id):
     return redirect(safe_next_url(request.form.get("next")) or url_for("admin.users"))
 
 
-class PrivacyTextForm(FlaskForm):
+class PrivacyTextForm(LmsForm):
     body = TextAreaField("Text (Markdown)", validators=[DataRequired("Der Text darf nicht leer sein."),
                                                         Length(max=100_000)], render_kw={"rows": 24})
 

@@ -1,9 +1,9 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from ..accounts import MIN_PASSWORD_LENGTH, password_problem
+from ..forms import LmsForm
 from ..models import Membership, Region, Unit
 
 EMAIL_VALIDATORS = [
@@ -41,7 +41,7 @@ class _NewPasswordMixin:
             raise ValidationError(problem)
 
 
-class RegisterForm(_NewPasswordMixin, FlaskForm):
+class RegisterForm(_NewPasswordMixin, LmsForm):
     name = StringField("Vor- und Nachname", validators=[
         DataRequired("Bitte gib deinen Namen an."), Length(max=100, message="Der Name ist zu lang.")])
     email = EmailField("E-Mail-Adresse", validators=EMAIL_VALIDATORS)
@@ -69,19 +69,19 @@ class RegisterForm(_NewPasswordMixin, FlaskForm):
                                   "Gliederung passt „Andere Funktion / interessiert“.")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(LmsForm):
     email = EmailField("E-Mail-Adresse", validators=EMAIL_VALIDATORS)
     password = PasswordField("Passwort", validators=[DataRequired("Bitte gib dein Passwort ein.")])
     remember = BooleanField("Angemeldet bleiben (30 Tage)")
     submit = SubmitField("Anmelden")
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(LmsForm):
     email = EmailField("E-Mail-Adresse", validators=EMAIL_VALIDATORS)
     submit = SubmitField("Link schicken")
 
 
-class ResetPasswordForm(_NewPasswordMixin, FlaskForm):
+class ResetPasswordForm(_NewPasswordMixin, LmsForm):
     password = PasswordField("Neues Passwort", validators=[DataRequired("Bitte wähle ein Passwort.")],
                              description=f"Mindestens {MIN_PASSWORD_LENGTH} Zeichen.")
     password_confirm = PasswordField("Neues Passwort wiederholen", validators=[
@@ -89,7 +89,7 @@ class ResetPasswordForm(_NewPasswordMixin, FlaskForm):
     submit = SubmitField("Passwort speichern")
 
 
-class AdminSetupForm(_NewPasswordMixin, FlaskForm):
+class AdminSetupForm(_NewPasswordMixin, LmsForm):
     name = StringField("Vor- und Nachname", validators=[DataRequired("Bitte gib deinen Namen an."), Length(max=100)])
     email = EmailField("E-Mail-Adresse", validators=EMAIL_VALIDATORS)
     password = PasswordField("Passwort", validators=[DataRequired("Bitte wähle ein Passwort.")],
@@ -100,12 +100,12 @@ class AdminSetupForm(_NewPasswordMixin, FlaskForm):
 
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(LmsForm):
     name = StringField("Vor- und Nachname", validators=[
         DataRequired("Bitte gib deinen Namen an."), Length(max=100, message="Der Name ist zu lang.")])
 
 
-class ChangePasswordForm(_NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(_NewPasswordMixin, LmsForm):
     current_password = PasswordField("Bisheriges Passwort", validators=[DataRequired("Bitte gib dein bisheriges Passwort ein.")])
     password = PasswordField("Neues Passwort", validators=[DataRequired("Bitte wähle ein Passwort.")],
                              description=f"Mindestens {MIN_PASSWORD_LENGTH} Zeichen. Andere Geräte werden danach abgemeldet.")
@@ -113,11 +113,11 @@ class ChangePasswordForm(_NewPasswordMixin, FlaskForm):
         DataRequired("Bitte wiederhole das Passwort."), EqualTo("password", "Die Passwörter stimmen nicht überein.")])
 
 
-class JoinUnitForm(FlaskForm):
+class JoinUnitForm(LmsForm):
     unit = SelectField("Gliederung", coerce=int)
     function = SelectField("Funktion", choices=FUNCTION_CHOICES, default="officer", description=FUNCTION_HELP)
 
 
-class CodeForm(FlaskForm):
+class CodeForm(LmsForm):
     code = StringField("Code aus deiner Authenticator-App (6 Ziffern)", validators=[
         DataRequired("Bitte gib den Code ein."), Length(max=10)], render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})

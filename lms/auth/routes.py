@@ -1,15 +1,17 @@
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from .. import accounts, second_factor
-from ..mail import send_mail
+from ..mail import send_mail_later
 from ..models import Invitation, Membership, Unit, User
 from ..invitations import (InvitationError, check_invitation, create_invitation, invitation_url, open_invitations,
                            qr_svg, revoke_invitation)
 from ..people import PeopleError, end_membership, pending_memberships, request_membership, running_memberships
 from ..privacy import privacy_text
-from ..security import LoginThrottle
-from ..urls import safe_next_url
+from ..sessions import active_sessions, device_label, end_session, log_in, log_out
+from ..throttle import LoginThrottle
+from ..timeutil import format_datetime
+from ..urls import parse_id, safe_next_url
 from . import bp
 from .forms import (NO_UNIT, AdminSetupForm, ChangePasswordForm, CodeForm, EmailOnlyForm, JoinUnitForm, LoginForm, ProfileForm,
                     RegisterForm, ResetPasswordForm, unit_choices)
@@ -24,7 +26,7 @@ def _external_url(endpoint, **values):
 
 def send_verification_mail(user):
     link = _external_url("auth.verify_email", token=accounts.email_verification_token(user))
-    return send_mail(user.email, "Bitte bestätige deine E-Mail-Adresse", "verify_email", user=user, link=link)
+    send_mail_later(user.email, "Bitte bestätige deine E-Mail-Adresse", "verify_email", user=user, link=link)
 
 
 def _prefill_from_link(form):
@@ -34,7 +36,7 @@ def _prefill_from_link(form):
     Returns the InvitationCheck, or None without a token."""
     token = request.args.get("invite", "")
     check = check_invitation(token) if token else None
-    unit_id = check.unit_id if check else _int_arg("unit")
+    unit_id = check.unit_id if check else parse_id(request.args.get("unit"))
     function = check.function if check else request.args.get("function")
     if unit_id is not None and any(choice.value == unit_id for choice in form.unit.choices):
         form.unit.data = unit_id
@@ -42,11 +44,6 @@ def _prefill_from_link(form):
         form.function.data = function
     form.invite.data = token
     return check
-
-
-def _int_arg(name):
-    value = request.args.get(name, "")
-    return int(value) if value.isdecimal() and len(value) < 10 else None
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -64,15 +61,14 @@ def register():
                                       consent_version=privacy_text().version, invitation_check=invitation_check)
         if user is None:
             # The address has an account already. Answer exactly as for a new
-            # one, and tell the owner by mail instead of the visitor here.
+            # one (same work, same page; the mail goes out in the background),
+            # and tell the owner by mail instead of the visitor here.
             existing = accounts.find_user_by_email(form.email.data)
-            send_mail(existing.email, "Registrierung mit deiner E-Mail-Adresse", "already_registered",
-                      user=existing, login_link=_external_url("auth.login"),
-                      reset_link=_external_url("auth.forgot_password"))
-        elif not send_verification_mail(user):
-            flash("Dein Konto ist angelegt, aber die E-Mail konnte gerade nicht verschickt werden. "
-                  "Fordere den Bestätigungslink bitte später erneut an.", "warning")
-            return redirect(url_for("auth.resend_verification"))
+            send_mail_later(existing.email, "Registrierung mit deiner E-Mail-Adresse", "already_registered",
+                            user=existing, login_link=_external_url("auth.login"),
+                            reset_link=_external_url("auth.forgot_password"))
+        else:
+            send_verification_mail(user)
         flash(CHECK_MAIL.format(email=accounts.normalize_email(form.email.data)), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form, invitation=check)
@@ -134,6 +130,12 @@ def resend_verification():
     return render_template("auth/resend_verification.html", form=form)
 
 
+def _throttled(form_template, form, retry_at):
+    flash(f"Zu viele Anmeldeversuche von diesem Gerät. Versuch es ab {format_datetime(retry_at, current_app.config['TIMEZONE'])} "
+          "noch einmal, oder setze dein Passwort zurück.", "error")
+    return render_template(form_template, form=form), 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -141,16 +143,16 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         throttle = LoginThrottle.from_config(current_app.config)
-        if throttle.blocked(form.email.data, request.remote_addr):
-            flash(f"Zu viele fehlgeschlagene Anmeldeversuche. Bitte warte {throttle.window.seconds // 60} Minuten "
-                  "und versuche es dann noch einmal, oder setze dein Passwort zurück.", "error")
-            return render_template("auth/login.html", form=form), 429
+        claim = throttle.claim(form.email.data, request.remote_addr)
+        if not claim.allowed:
+            return _throttled("auth/login.html", form, claim.retry_at)
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
-            throttle.record_failure(form.email.data, request.remote_addr)
+            throttle.failed(request.remote_addr)
             flash("E-Mail-Adresse oder Passwort ist falsch.", "error")
         elif not user.is_verified:
             # Only someone who knows the password gets here, so this reveals nothing.
+            throttle.succeeded(form.email.data, request.remote_addr)
             send_verification_mail(user)
             flash("Bitte bestätige zuerst deine E-Mail-Adresse. Wir haben dir den Link noch einmal geschickt.",
                   "warning")
@@ -160,8 +162,8 @@ def login():
                                         "next": safe_next_url(request.args.get("next"))}
             return redirect(url_for("auth.login_code"))
         else:
-            throttle.record_success(form.email.data)
-            login_user(user, remember=form.remember.data)
+            throttle.succeeded(form.email.data, request.remote_addr)
+            log_in(user, remember=form.remember.data)
             accounts.record_login(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("learn.index"))
     return render_template("auth/login.html", form=form)
@@ -178,24 +180,24 @@ def login_code():
     form = CodeForm()
     if form.validate_on_submit():
         throttle = LoginThrottle.from_config(current_app.config)
-        if throttle.blocked(user.email, request.remote_addr):
-            flash("Zu viele fehlgeschlagene Versuche. Bitte warte eine Weile und melde dich dann neu an.", "error")
+        claim = throttle.claim(user.email, request.remote_addr)
+        if not claim.allowed:
             session.pop("second_factor", None)
-            return render_template("auth/login_code.html", form=form), 429
+            return _throttled("auth/login_code.html", form, claim.retry_at)
         if second_factor.verify(user, form.code.data):
             session.pop("second_factor", None)
-            throttle.record_success(user.email)
-            login_user(user, remember=pending["remember"])
+            throttle.succeeded(user.email, request.remote_addr)
+            log_in(user, remember=pending["remember"])
             accounts.record_login(user)
             return redirect(pending["next"] or url_for("learn.index"))
-        throttle.record_failure(user.email, request.remote_addr)
+        throttle.failed(request.remote_addr)
         form.code.errors.append("Der Code stimmt nicht oder wurde schon benutzt. Nimm den aktuellen aus deiner App.")
     return render_template("auth/login_code.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    log_out(current_user._get_current_object())
     flash("Du bist abgemeldet.", "info")
     return redirect(url_for("learn.index"))
 
@@ -207,7 +209,7 @@ def forgot_password():
         user = accounts.find_user_by_email(form.email.data)
         if user is not None:
             link = _external_url("auth.reset_password", token=accounts.password_reset_token(user))
-            send_mail(user.email, "Passwort zurücksetzen", "reset_password", user=user, link=link)
+            send_mail_later(user.email, "Passwort zurücksetzen", "reset_password", user=user, link=link)
         flash("Wenn zu dieser Adresse ein Konto gehört, haben wir dir einen Link zum Zurücksetzen geschickt. "
               "Er ist zwei Stunden gültig.", "info")
         return redirect(url_for("auth.login"))
@@ -222,7 +224,8 @@ def reset_password(token):
         return redirect(url_for("auth.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        accounts.set_password(user, form.password.data)
+        accounts.set_password(user, form.password.data)  # ends every session
+        LoginThrottle.clear_account(user.email)
         logout_user()
         flash("Dein Passwort ist geändert. Melde dich mit dem neuen Passwort an.", "success")
         return redirect(url_for("auth.login"))
@@ -241,7 +244,7 @@ def setup_admin(token):
             form.password.errors.append("Zu dieser Adresse gibt es schon ein Konto. Gib dessen Passwort ein.")
         else:
             user, _ = accounts.create_admin(form.name.data, form.email.data, form.password.data)
-            login_user(user)
+            log_in(user)
             flash("Dein Admin-Konto ist angelegt. Willkommen!", "success")
             return redirect(url_for("learn.index"))
     return render_template("auth/setup_admin.html", form=form)
@@ -256,10 +259,12 @@ def _account_page(profile_form=None, password_form=None, join_form=None, status=
     memberships = list(running_memberships(current_user))
     handovers = {invitation.handover_from_id: invitation for invitation in
                  open_invitations().where(Invitation.handover_from.in_([m.id for m in memberships] or [0]))}
+    sessions = [(s, device_label(s.user_agent)) for s in active_sessions(current_user)]
     return render_template("auth/account.html", profile_form=profile_form or ProfileForm(obj=current_user),
                            password_form=password_form or ChangePasswordForm(prefix="pw"), join_form=join_form,
                            memberships=memberships, pending=list(pending_memberships(current_user)),
-                           handovers=handovers), status
+                           handovers=handovers, sessions=sessions,
+                           this_session=getattr(current_user, "login_session_id", None)), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -282,11 +287,24 @@ def change_password():
         if accounts.authenticate(current_user.email, form.current_password.data) is None:
             form.current_password.errors.append("Das bisherige Passwort stimmt nicht.")
         else:
-            accounts.set_password(current_user, form.password.data)
-            login_user(current_user)  # this session carries on with the new token; all others end
+            user = current_user._get_current_object()
+            accounts.set_password(user, form.password.data)  # ends every session, this one too
+            log_in(user)  # this browser carries on in a new session
             flash("Dein Passwort ist geändert. Auf anderen Geräten bist du jetzt abgemeldet.", "success")
             return redirect(url_for("auth.account"))
     return _account_page(password_form=form, status=400)
+
+
+@bp.route("/account/sessions/<id:session_id>/end", methods=["POST"])
+def end_login_session(session_id):
+    """End one of the person's sessions (another device, or this one)."""
+    if session_id == getattr(current_user, "login_session_id", None):
+        log_out(current_user._get_current_object())
+        flash("Du bist auf diesem Gerät abgemeldet.", "info")
+        return redirect(url_for("auth.login"))
+    if end_session(current_user, session_id):
+        flash("Die Sitzung ist beendet: Auf dem Gerät bist du abgemeldet.", "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account/memberships", methods=["POST"])
@@ -308,7 +326,7 @@ def join_unit():
     return _account_page(join_form=form, status=400)
 
 
-@bp.route("/account/memberships/<int:membership_id>/end", methods=["POST"])
+@bp.route("/account/memberships/<id:membership_id>/end", methods=["POST"])
 def leave_unit(membership_id):
     membership = Membership.get_or_none((Membership.id == membership_id) & (Membership.user == current_user.id))
     if membership is None:
@@ -322,7 +340,7 @@ def leave_unit(membership_id):
     return redirect(url_for("auth.account"))
 
 
-@bp.route("/account/memberships/<int:membership_id>/handover", methods=["POST"])
+@bp.route("/account/memberships/<id:membership_id>/handover", methods=["POST"])
 def hand_over(membership_id):
     """Amt übergeben: an invitation for the successor (same unit and
     function), which ends this function once the successor is confirmed."""
@@ -343,7 +361,7 @@ def hand_over(membership_id):
     return redirect(url_for("auth.handover_invitation", invitation_id=invitation.id))
 
 
-@bp.route("/account/handover/<int:invitation_id>")
+@bp.route("/account/handover/<id:invitation_id>")
 def handover_invitation(invitation_id):
     invitation = (Invitation.select(Invitation, Unit).join(Unit)
                   .where((Invitation.id == invitation_id) & (Invitation.created_by == current_user.id)
@@ -352,7 +370,7 @@ def handover_invitation(invitation_id):
     return render_template("auth/handover.html", invitation=invitation, link=link, qr=qr_svg(link))
 
 
-@bp.route("/account/handover/<int:invitation_id>/revoke", methods=["POST"])
+@bp.route("/account/handover/<id:invitation_id>/revoke", methods=["POST"])
 def revoke_handover(invitation_id):
     invitation = (Invitation.select(Invitation, Unit).join(Unit)
                   .where((Invitation.id == invitation_id) & (Invitation.created_by == current_user.id)

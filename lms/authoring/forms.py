@@ -1,10 +1,10 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, FieldList, Form, FormField, IntegerField, RadioField, SelectField, StringField,
+from wtforms import (BooleanField, FieldList, FormField, IntegerField, RadioField, SelectField, StringField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from ..forms import LmsForm, LmsSubform
 from ..models import Quiz
 
 SLUG_VALIDATOR = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -16,7 +16,7 @@ def _lines(text):
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class LessonForm(FlaskForm):
+class LessonForm(LmsForm):
     slug = StringField("Slug (Teil der Adresse, später nicht änderbar)",
                        validators=[Optional(), Length(max=60), SLUG_VALIDATOR])
     title = StringField("Titel", validators=[DataRequired("Bitte gib einen Titel an."), Length(max=200)])
@@ -32,14 +32,14 @@ class LessonForm(FlaskForm):
         return _lines(self.goals.data)
 
 
-class ModuleForm(FlaskForm):
+class ModuleForm(LmsForm):
     slug = StringField("Slug (Teil der Adresse, später nicht änderbar)",
                        validators=[Optional(), Length(max=60), SLUG_VALIDATOR])
     title = StringField("Titel", validators=[DataRequired("Bitte gib einen Titel an."), Length(max=200)])
     summary = TextAreaField("Kurzbeschreibung", validators=[Optional(), Length(max=500)], render_kw={"rows": 2})
 
 
-class QuizSettingsForm(FlaskForm):
+class QuizSettingsForm(LmsForm):
     title = StringField("Titel", validators=[DataRequired("Bitte gib einen Titel an."), Length(max=200)])
     pass_mark = IntegerField("Bestehensgrenze in Prozent", validators=[
         DataRequired("Bitte gib die Bestehensgrenze an."), NumberRange(1, 100, "Zwischen 1 und 100 Prozent.")])
@@ -65,14 +65,14 @@ class QuizSettingsForm(FlaskForm):
         return data
 
 
-class ChoiceForm(Form):
+class ChoiceForm(LmsSubform):
     text = TextAreaField("Antwort", validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
     correct = BooleanField("richtig")
     feedback = TextAreaField("Rückmeldung zu dieser Antwort", validators=[Optional(), Length(max=1000)],
                              render_kw={"rows": 2})
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(LmsForm):
     """One form for every question type; the template shows the fields of
     the question's type, ``to_question`` keeps only those."""
 
@@ -171,16 +171,16 @@ class QuestionForm(FlaskForm):
             question["explanation"] = self.explanation.data.strip()
         return question
 
-class GiftForm(FlaskForm):
+class GiftForm(LmsForm):
     file = FileField("GIFT-Datei (.txt oder .gift)")
     text = TextAreaField("… oder GIFT-Text einfügen", validators=[Optional(), Length(max=500_000)],
                          render_kw={"rows": 8})
 
 
-class ZipUploadForm(FlaskForm):
+class ZipUploadForm(LmsForm):
     file = FileField("Zip-Datei aus einem Export", validators=[FileRequired("Bitte wähle eine Zip-Datei aus.")])
 
 
-class ImageUploadForm(FlaskForm):
+class ImageUploadForm(LmsForm):
     file = FileField("Bild (PNG, JPEG, WebP oder GIF, höchstens 5 MB)",
                      validators=[FileRequired("Bitte wähle ein Bild aus.")])

@@ -20,6 +20,7 @@ from ..item_statistics import quiz_statistics
 from ..media import MediaError, media_dir, prepare_image, store_image
 from ..models import Course, MediaFile, Quiz
 from ..question_types import QUESTION_TYPES
+from ..urls import int_arg
 from . import bp
 from .forms import GiftForm, ImageUploadForm, LessonForm, ModuleForm, QuestionForm, QuizSettingsForm, ZipUploadForm
 
@@ -231,10 +232,10 @@ def key_history(course_slug, key):
 @bp.route("/<course_slug>/history/<path:key>/diff")
 def diff(course_slug, key):
     course = get_course_or_404(course_slug)
-    numbers = [request.args.get(name, "") for name in ("a", "b")]
-    if not all(n.isdigit() for n in numbers):
+    numbers = [int_arg(name) for name in ("a", "b")]
+    if None in numbers:
         abort(400)
-    old, new = (get_revision(course.slug, key, int(n)) for n in numbers)
+    old, new = (get_revision(course.slug, key, n) for n in numbers)
     if old is None or new is None:
         abort(404)
     table = difflib.HtmlDiff(wrapcolumn=70).make_table(
@@ -244,14 +245,14 @@ def diff(course_slug, key):
                            table=table, identical=(old.text == new.text))
 
 
-@bp.route("/<course_slug>/history/<path:key>/<int:number>")
+@bp.route("/<course_slug>/history/<path:key>/<id:number>")
 def revision(course_slug, key, number):
     course = get_course_or_404(course_slug)
     found = get_revision(course.slug, key, number) or abort(404)
     return render_template("authoring/revision.html", course=course, key=key, label=key_label(key), revision=found)
 
 
-@bp.route("/<course_slug>/history/<path:key>/<int:number>/restore", methods=["POST"])
+@bp.route("/<course_slug>/history/<path:key>/<id:number>/restore", methods=["POST"])
 def restore_revision(course_slug, key, number):
     course = get_course_or_404(course_slug)
     restored = restore(course.slug, key, number, _author())

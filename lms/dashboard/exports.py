@@ -2,25 +2,57 @@
 
 CSV uses semicolons and a UTF-8 byte-order mark, which is what spreadsheet
 programs set to German expect; XLSX stores real dates shown as TT.MM.JJJJ.
+
+Every text is written as text, never as a formula (CSV/formula injection): a
+name such as ``=HYPERLINK(...)`` would otherwise run in the spreadsheet of
+whoever opens the export. Text starting with ``= + - @``, a tab or a carriage
+return gets a leading apostrophe in CSV (what spreadsheet programs show as
+text) and the string type in XLSX. Control characters, which XLSX cannot hold
+and no name needs, are removed.
 """
 import csv
 import io
+import re
 from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ..timeutil import format_date, to_local
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text):
+    """``text`` without the control characters a spreadsheet cannot hold."""
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def _csv_value(value, tz):
     if isinstance(value, datetime):
         return format_date(value, tz)
+    if isinstance(value, str):
+        value = clean_text(value)
+        return "'" + value if value.startswith(FORMULA_START) else value
     return "" if value is None else value
+
+
+def _xlsx_value(sheet, value):
+    """A plain value, or a cell forced to the string type for text that a
+    spreadsheet would read as a formula."""
+    if not isinstance(value, str):
+        return value
+    value = clean_text(value)
+    if not value.startswith(FORMULA_START):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = TYPE_STRING
+    return cell
 
 
 def to_csv(columns, rows, tz="Europe/Berlin"):
@@ -49,7 +81,7 @@ def to_xlsx(columns, rows, title, tz="Europe/Berlin"):
                 cell.number_format = "DD.MM.YYYY"
                 values.append(cell)
             else:
-                values.append(value)
+                values.append(_xlsx_value(sheet, value))
                 if value is not None:
                     widths[index] = min(max(widths[index], len(str(value)) + 2), 60)
         body.append(values)
@@ -57,7 +89,7 @@ def to_xlsx(columns, rows, title, tz="Europe/Berlin"):
         sheet.column_dimensions[get_column_letter(index + 1)].width = width
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=column)
+        cell = WriteOnlyCell(sheet, value=clean_text(column))
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)

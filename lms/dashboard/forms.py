@@ -1,9 +1,9 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..auth.forms import FUNCTION_CHOICES, unit_choices
+from ..forms import LmsForm
 from ..invitations import DEFAULT_DAYS, DEFAULT_USES, MAX_DAYS, MAX_USES
 from ..models import Membership
 
@@ -12,18 +12,18 @@ def active_unit_choices():
     return unit_choices(include_none=False)
 
 
-class AddPersonForm(FlaskForm):
+class AddPersonForm(LmsForm):
     email = EmailField("E-Mail-Adresse des Kontos", validators=[
         DataRequired("Bitte gib die E-Mail-Adresse an."), Email("Bitte gib eine gültige E-Mail-Adresse an.")])
     function = SelectField("Funktion", choices=FUNCTION_CHOICES, default="officer")
 
 
-class MoveForm(FlaskForm):
+class MoveForm(LmsForm):
     unit = SelectField("Neue Gliederung", coerce=int)
     function = SelectField("Funktion dort", choices=FUNCTION_CHOICES)
 
 
-class InviteForm(FlaskForm):
+class InviteForm(LmsForm):
     function = SelectField("Einladen als", default="officer", choices=[
         SelectChoice(value, label) for value, label in Membership.FUNCTIONS.items()
         if value in Membership.CONFIRMED_FUNCTIONS])
@@ -38,12 +38,12 @@ class InviteForm(FlaskForm):
                        description="z. B. „Seminar Köln, 12. März“")
 
 
-class UnitForm(FlaskForm):
+class UnitForm(LmsForm):
     name = StringField("Name", validators=[DataRequired("Bitte gib einen Namen an."), Length(max=120)])
     kind = SelectField("Art", choices=[SelectChoice("UB", "Unterbezirk (UB)"), SelectChoice("KV", "Kreisverband (KV)")])
     region = StringField("Region", validators=[DataRequired("Bitte gib die Region an."), Length(max=80)],
                          description="z. B. Niederrhein, Mittelrhein, Westliches Westfalen, Ostwestfalen-Lippe")
 
 
-class MergeForm(FlaskForm):
+class MergeForm(LmsForm):
     into = SelectField("Zusammenführen mit", coerce=int)

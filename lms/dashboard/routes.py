@@ -14,15 +14,15 @@ from ..people import (PeopleError, add_membership, can_reopen, decide_requests a
                       move_membership, notify_decision, pending_requests, reopen_membership)
 from ..permissions import confirming_unit_ids, is_executive, may_confirm
 from ..privacy import dashboard_shows_names
-from ..timeutil import utcnow
+from ..timeutil import end_of_local_day, utcnow
 from ..units import UnitChangeError, merge_units, retire_unit, save_unit, set_board_confirms
-from ..urls import safe_next_url
+from ..urls import date_arg, page_arg, safe_next_url
 from . import bp
 from .charts import STATUS_COLOURS, load_positions, region_chart, trend_chart, unit_map
 from .exports import XLSX_MIMETYPE, to_csv, to_xlsx
 from .forms import AddPersonForm, InviteForm, MergeForm, MoveForm, UnitForm, active_unit_choices
 from .tables import (CERTIFICATE_FILTERS, PAGE_SIZE, PEOPLE_COLUMNS, UNIT_COLUMNS, PeopleFilter, UnitFilter,
-                     course_quizzes, earlier_memberships, parse_date, people_export_rows, people_rows, quiz_results,
+                     course_quizzes, earlier_memberships, people_export_rows, people_rows, quiz_results,
                      unit_export_rows)
 
 
@@ -32,7 +32,8 @@ def course_or_404():
 
 def moment_from_args():
     """The date the page looks at: ?at=YYYY-MM-DD (end of that day), or now."""
-    at = parse_date(request.args.get("at"), current_app.config["TIMEZONE"])
+    day = date_arg("at")
+    at = end_of_local_day(day, current_app.config["TIMEZONE"]) if day else None
     return at if at is not None and at < utcnow() else None
 
 
@@ -91,7 +92,7 @@ def units_export(file_format):
     return _download(to_xlsx(UNIT_COLUMNS, data, "Gliederungen", tz), XLSX_MIMETYPE, f"gliederungen-{stamp}.xlsx")
 
 
-@bp.route("/units/<int:unit_id>")
+@bp.route("/units/<id:unit_id>")
 def unit(unit_id):
     """A unit's page: its people, their progress and quiz results (passed,
     date, attempts; never the answers), certificates, open requests and
@@ -138,7 +139,7 @@ def confirmed():
     return request.form.get("confirmed") == "yes"
 
 
-@bp.route("/memberships/<int:membership_id>/end", methods=["POST"])
+@bp.route("/memberships/<id:membership_id>/end", methods=["POST"])
 def end(membership_id):
     membership = _membership_or_404(membership_id)
     back = url_for("dashboard.unit", unit_id=membership.unit_id)
@@ -158,7 +159,7 @@ def end(membership_id):
     return redirect(back)
 
 
-@bp.route("/memberships/<int:membership_id>/reopen", methods=["POST"])
+@bp.route("/memberships/<id:membership_id>/reopen", methods=["POST"])
 def reopen(membership_id):
     membership = _membership_or_404(membership_id)
     try:
@@ -169,7 +170,7 @@ def reopen(membership_id):
     return redirect(url_for("dashboard.unit", unit_id=membership.unit_id))
 
 
-@bp.route("/memberships/<int:membership_id>/move", methods=["POST"])
+@bp.route("/memberships/<id:membership_id>/move", methods=["POST"])
 def move(membership_id):
     membership = _membership_or_404(membership_id)
     form = MoveForm()
@@ -185,7 +186,7 @@ def move(membership_id):
     return redirect(url_for("dashboard.unit", unit_id=membership.unit_id))
 
 
-@bp.route("/units/<int:unit_id>/people", methods=["POST"])
+@bp.route("/units/<id:unit_id>/people", methods=["POST"])
 def add_person(unit_id):
     unit = Unit.get_or_none(Unit.id == unit_id) or abort(404)
     form = AddPersonForm(prefix="add")
@@ -204,7 +205,7 @@ def add_person(unit_id):
     return redirect(url_for("dashboard.unit", unit_id=unit.id))
 
 
-@bp.route("/units/<int:unit_id>/board-confirms", methods=["POST"])
+@bp.route("/units/<id:unit_id>/board-confirms", methods=["POST"])
 def board_confirms(unit_id):
     """The state executive lets (or stops letting) the unit's confirmed board
     confirm requests and invite for the unit."""
@@ -279,7 +280,7 @@ def _invitation_or_404(invitation_id):
     return invitation
 
 
-@bp.route("/units/<int:unit_id>/invitations", methods=["POST"], endpoint="create_invitation")
+@bp.route("/units/<id:unit_id>/invitations", methods=["POST"], endpoint="create_invitation")
 def create_invitation_view(unit_id):
     unit = Unit.get_or_none(Unit.id == unit_id) or abort(404)
     if not may_confirm(current_user, unit.id):
@@ -297,7 +298,7 @@ def create_invitation_view(unit_id):
     return redirect(url_for("dashboard.invitation", invitation_id=invitation.id))
 
 
-@bp.route("/invitations/<int:invitation_id>")
+@bp.route("/invitations/<id:invitation_id>")
 def invitation(invitation_id):
     invitation = _invitation_or_404(invitation_id)
     link = invitation_url(invitation)
@@ -305,7 +306,7 @@ def invitation(invitation_id):
                            executive=is_executive(current_user))
 
 
-@bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"], endpoint="revoke_invitation")
+@bp.route("/invitations/<id:invitation_id>/revoke", methods=["POST"], endpoint="revoke_invitation")
 def revoke_invitation_view(invitation_id):
     invitation = _invitation_or_404(invitation_id)
     if revoke_invitation(invitation, current_user._get_current_object()):
@@ -332,7 +333,7 @@ def manage_units():
     return render_template("dashboard/manage_units.html", form=form, units=all_units)
 
 
-@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@bp.route("/units/<id:unit_id>/edit", methods=["GET", "POST"])
 def edit_unit(unit_id):
     unit = Unit.select(Unit, Region).join(Region).where(Unit.id == unit_id).first() or abort(404)
     # Prefill only on GET: on a POST, a field missing from the form must not fall back to the row's value.
@@ -349,7 +350,7 @@ def edit_unit(unit_id):
     return render_template("dashboard/edit_unit.html", unit=unit, form=form, merge_form=merge_form)
 
 
-@bp.route("/units/<int:unit_id>/retire", methods=["POST"])
+@bp.route("/units/<id:unit_id>/retire", methods=["POST"])
 def retire(unit_id):
     unit = Unit.get_or_none(Unit.id == unit_id) or abort(404)
     if not confirmed():
@@ -366,7 +367,7 @@ def retire(unit_id):
     return redirect(url_for("dashboard.manage_units"))
 
 
-@bp.route("/units/<int:unit_id>/merge", methods=["POST"])
+@bp.route("/units/<id:unit_id>/merge", methods=["POST"])
 def merge(unit_id):
     unit = Unit.get_or_none(Unit.id == unit_id) or abort(404)
     form = MergeForm(prefix="merge")
@@ -449,8 +450,7 @@ def send_reminders():
 
 @bp.route("/audit")
 def audit():
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = page_arg()
     entries = list(AuditLog.select(AuditLog, User).join(User, on=(AuditLog.actor == User.id), join_type=JOIN.LEFT_OUTER)
                    .order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).paginate(page, PAGE_SIZE))
     total = AuditLog.select().count()

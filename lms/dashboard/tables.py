@@ -9,7 +9,8 @@ from peewee import JOIN, Case, fn
 
 from ..coverage import STATUS_LABELS, STATUSES, people_progress
 from ..models import Membership, Quiz, QuizAttempt, Region, Unit, User
-from ..timeutil import end_of_local_day, utcnow
+from ..timeutil import utcnow
+from ..urls import int_arg, page_arg
 
 UNIT_SORTS = {
     "name": lambda row: row.unit.name.casefold(),
@@ -20,14 +21,6 @@ UNIT_SORTS = {
 }
 CERTIFICATE_FILTERS = {"valid": "Gültiges Zertifikat", "expired": "Abgelaufen/ersetzt/widerrufen", "none": "Kein Zertifikat"}
 PAGE_SIZE = 100
-
-
-def parse_date(text, tz_name="Europe/Berlin"):
-    """'2026-06-30' -> the end of that local day (as naive UTC), or None."""
-    try:
-        return end_of_local_day(datetime.strptime(text, "%Y-%m-%d").date(), tz_name)
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass
@@ -94,14 +87,12 @@ class PeopleFilter:
 
     @classmethod
     def from_args(cls, args):
-        unit = args.get("unit", "")
         function = args.get("function", "")
         certificate = args.get("certificate", "")
-        page = args.get("page", "1")
-        return cls(region=args.get("region", "").strip(), unit_id=int(unit) if unit.isdigit() else None,
+        return cls(region=args.get("region", "").strip()[:100], unit_id=int_arg("unit"),
                    function=function if function in Membership.FUNCTIONS else "",
                    certificate=certificate if certificate in CERTIFICATE_FILTERS else "",
-                   query=args.get("q", "").strip()[:100], page=max(int(page), 1) if page.isdigit() else 1)
+                   query=args.get("q", "").strip()[:100], page=page_arg())
 
     def args(self, **changes):
         values = {"region": self.region, "unit": self.unit_id, "function": self.function,

@@ -1,16 +1,16 @@
 from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
 from .. import accounts, privacy
 from ..certificates.pdf import certificate_pdf
 from ..certificates.routes import verify_url
+from ..forms import LmsForm
 from . import bp
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(LmsForm):
     password = PasswordField("Dein Passwort zur Bestätigung", validators=[DataRequired("Bitte gib dein Passwort ein.")])
 
 
