@@ -13,9 +13,19 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .content.rendering import render_inline_markdown, render_markdown
+from .content.rendering import MarkdownTooComplex, render_inline_markdown, render_markdown
 
 MAX_TEXT_ANSWER = 500
+
+
+def checked_markdown(fields, key, text, inline=False):
+    """``text`` rendered, or "" with an error on ``key`` when the renderer
+    refuses it (too long, too deeply nested …)."""
+    try:
+        return render_inline_markdown(text) if inline else render_markdown(text)
+    except MarkdownTooComplex as problem:
+        fields.error(f"'{key}': {problem}", key)
+        return ""
 
 
 @dataclass
@@ -47,9 +57,9 @@ class QuestionType:
             "id": fields.mapping.get("id"),
             "type": self.name,
             "prompt": prompt or "",
-            "prompt_html": render_markdown(prompt or ""),
+            "prompt_html": checked_markdown(fields, "prompt", prompt or ""),
             "explanation": explanation or "",
-            "explanation_html": render_markdown(explanation) if explanation else "",
+            "explanation_html": checked_markdown(fields, "explanation", explanation) if explanation else "",
             # Optional: what the question is about (pools are drawn evenly
             # across topics) and the lesson that teaches it ("module/lesson",
             # resolved by the loader; a failed attempt points there).
@@ -100,10 +110,10 @@ class _ChoiceQuestion(QuestionType):
                 choice.warn("Die Antwort hat kein 'feedback', das erklärt, warum sie richtig oder falsch ist.")
             choices.append({
                 "text": text or "",
-                "html": render_inline_markdown(text or ""),
+                "html": checked_markdown(choice, "text", text or "", inline=True),
                 "correct": choice.boolean("correct"),
                 "feedback": feedback or "",
-                "feedback_html": render_inline_markdown(feedback) if feedback else "",
+                "feedback_html": checked_markdown(choice, "feedback", feedback, inline=True) if feedback else "",
             })
         if fields.has("choices"):
             correct = sum(1 for c in choices if c["correct"])
@@ -177,7 +187,7 @@ class TrueFalse(QuestionType):
             text = fields.text(key, required=False)
             if not text:
                 fields.warn(f"'{key}' fehlt: wer so antwortet, bekommt keine Rückmeldung.")
-            result[key + "_html"] = render_inline_markdown(text) if text else ""
+            result[key + "_html"] = checked_markdown(fields, key, text, inline=True) if text else ""
             result[key] = text or ""
         return result
 
@@ -240,7 +250,7 @@ class ShortText(QuestionType):
             if not text:
                 fields.warn(f"'{key}' fehlt: wer so antwortet, bekommt keine Rückmeldung.")
             result[key] = text or ""
-            result[key + "_html"] = render_inline_markdown(text) if text else ""
+            result[key + "_html"] = checked_markdown(fields, key, text, inline=True) if text else ""
         return result
 
     def present(self, definition, rng, shuffle_choices):
@@ -279,7 +289,7 @@ class Ordering(QuestionType):
         items = fields.text_list("items", min_items=2)
         if len(set(items)) != len(items):
             fields.error("Zwei Einträge in 'items' sind gleich: die richtige Reihenfolge wäre nicht eindeutig.", "items")
-        return {"items": [{"text": text, "html": render_inline_markdown(text)} for text in items]}
+        return {"items": [{"text": text, "html": checked_markdown(fields, "items", text, inline=True)} for text in items]}
 
     def present(self, definition, rng, shuffle_choices):
         snapshot = super().present(definition, rng, shuffle_choices)
@@ -334,8 +344,8 @@ class Matching(QuestionType):
                 texts = [pair[index] for pair in pairs]
                 if len(set(texts)) != len(texts):
                     fields.error(f"Zwei Paare haben {side} denselben Text: die Zuordnung wäre nicht eindeutig.", "pairs")
-        return {"pairs": [{"left": left, "left_html": render_inline_markdown(left), "right": right,
-                           "right_html": render_inline_markdown(right)} for left, right in pairs]}
+        return {"pairs": [{"left": left, "left_html": checked_markdown(fields, "pairs", left, inline=True), "right": right,
+                           "right_html": checked_markdown(fields, "pairs", right, inline=True)} for left, right in pairs]}
 
     def present(self, definition, rng, shuffle_choices):
         snapshot = super().present(definition, rng, shuffle_choices)

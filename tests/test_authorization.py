@@ -5,6 +5,9 @@ code, so a new view that forgets its check, or an access check that is
 wider than intended, fails this test. GET and POST are both walked; POSTs
 carry a valid CSRF token, so what answers is the access check, not CSRF.
 """
+import re
+from urllib.parse import quote, urlencode
+
 import pytest
 
 from lms.invitations import create_invitation
@@ -140,3 +143,84 @@ def test_a_board_member_reads_only_the_own_units_page(app, browsers):
     assert browser.get(f"/dashboard/units/{other}").status_code == 403
     assert browser.get("/dashboard/").status_code == 403
     assert browser.submit(f"/dashboard/units/{unit_id}/edit", {"name": "X"}, page="/").status_code == 403
+
+
+# --- odd input: never a server error -------------------------------------------------------
+
+HOSTILE = ["²", "-1", "99999999999999999999", "0001-01-01", "9999-12-31", "", "x" * 10_000]
+# The query arguments each area reads.
+QUERY_ARGS = {
+    "auth": ["unit", "function", "invite", "next"],
+    "dashboard": ["at", "q", "region", "status", "sort", "order", "unit", "function", "certificate", "page"],
+    "admin": ["q", "role", "page"],
+    "authoring": ["a", "b", "type"],
+    "certificates": ["code"],
+    "learn": [], "quiz": [], "dataprotection": [],
+}
+ROUTE_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def _url_with(rule, values, hostile_name=None, hostile=None):
+    """The rule's URL with ``values``, one argument replaced by ``hostile``
+    (put into the path as it is, even where the converter would refuse it)."""
+    def fill(match):
+        converter, name = match.groups()
+        value = hostile if name == hostile_name else values[name]
+        return quote(str(value), safe="/" if converter == "path" else "")
+    return ROUTE_ARGUMENT.sub(fill, rule.rule)
+
+
+def test_hostile_values_in_every_url_and_query_argument_never_give_a_server_error(app, browsers):
+    browsers, unit_id, invitation_id = browsers
+    defaults = dict(VALUES, unit_id=unit_id, invitation_id=invitation_id)
+    walkers = {"anonymous": browsers["anonymous"], "admin": browsers["admin"], "board": browsers["board"]}
+    sent, errors = 0, []
+
+    def send(browser, method, url, role):
+        nonlocal sent
+        sent += 1
+        if method == "GET":
+            response = browser.get(url)
+        else:
+            response = browser.submit(url, {}, page="/login" if role == "anonymous" else "/")
+        if response.status_code >= 500:
+            errors.append(f"{method} {url[:120]} as {role}: {response.status_code}")
+
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint not in NOT_WALKED | {"static"}]
+    for rule in rules:
+        methods = sorted(rule.methods & {"GET", "POST"})
+        area = rule.endpoint.split(".")[0]
+        for role, browser in walkers.items():
+            for method in methods:
+                for name in rule.arguments:
+                    for hostile in HOSTILE:
+                        send(browser, method, _url_with(rule, defaults, name, hostile), role)
+                if method == "GET" and role == "admin":  # the others are mostly sent to the login
+                    base = _url_with(rule, defaults)
+                    for argument in QUERY_ARGS.get(area, []):
+                        for hostile in HOSTILE:
+                            send(browser, method, f"{base}?{urlencode({argument: hostile})}", role)
+    print(f"hostile walk: {sent} requests")
+    assert not errors, "\n".join(errors[:40])
+    assert sent > 2000
+
+
+@pytest.mark.parametrize("url", [
+    "/register?unit=%C2%B2", "/dashboard/people?page=%C2%B2", "/dashboard/people?unit=99999999999999999999",
+    "/dashboard/audit?page=99999999999999999999", "/dashboard/units/99999999999999999999",
+    "/dashboard/units/99999999999999999999/edit", "/dashboard/?at=0001-01-01", "/dashboard/?at=9999-12-31",
+    "/admin/users?page=99999999999999999999", "/author/demo/history/course.yaml/diff?a=%C2%B2&b=1",
+    "/author/demo/history/course.yaml/99999999999999999999",
+])
+def test_the_reported_odd_urls_answer_400_or_404(app, browsers, url):
+    browsers, _, _ = browsers
+    response = browsers["admin"].get(url)
+    assert response.status_code in (200, 302, 400, 404), (url, response.status_code)
+    if response.status_code == 400:
+        assert "Prüfe die Adresse" in response.get_data(as_text=True) or "fehlerhaft" in response.get_data(as_text=True)
+
+
+def test_odd_posts_answer_404_not_500(app, browsers):
+    browsers, _, _ = browsers
+    assert browsers["learner"].submit("/account/memberships/99999999999999999999/end", {},
+                                      page="/account").status_code == 404

@@ -5,6 +5,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from .. import privacy
+from ..content.rendering import markdown_problem
 from ..forms import LmsForm
 from ..models import User
 from ..people import PeopleError, set_roles
@@ -52,7 +53,10 @@ def privacy_settings():
     """The privacy notice (a new version per save) and the dashboard's names switch."""
     current = privacy.privacy_text()
     form = PrivacyTextForm(data={"body": current.body_markdown})
-    if form.validate_on_submit():
+    problem = markdown_problem(form.body.data or "") if form.is_submitted() else None
+    if problem:
+        form.body.errors = [problem[1]]
+    elif form.validate_on_submit():
         row = privacy.save_privacy_text(form.body.data, current_user._get_current_object())
         flash(f"Datenschutzhinweise als Version {row.version} gespeichert.", "success")
         return redirect(url_for("admin.privacy_settings"))

@@ -1,9 +1,11 @@
 import difflib
+import re
 import secrets
 from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..cli import build_url
 from ..content import authoring
@@ -12,7 +14,7 @@ from ..content.gift import parse_gift
 from ..content.loader import link_resolver
 from ..content.quiz_data import new_question_id
 from ..content.publishing import NothingToPublish, apply_import, export_zip, publish, read_zip
-from ..content.rendering import render_markdown
+from ..content.rendering import MarkdownTooComplex, render_markdown
 from ..content.revisions import get_revision, history, pending_changes, restore
 from ..content.source import ContentErrors
 from ..content.tree import key_label, lesson_key, quiz_key
@@ -183,15 +185,22 @@ def edit_lesson(course_slug, module_slug, lesson_slug):
 
 
 def _preview(course, form):
-    return render_markdown(form.body.data or "", link_resolver(course.slug, url_for))
+    return _preview_html(course, form.body.data or "")
+
+
+def _preview_html(course, text):
+    """The text as learners would see it, or the reason it cannot be shown."""
+    try:
+        return render_markdown(text, link_resolver(course.slug, url_for))
+    except MarkdownTooComplex as problem:
+        return str(Markup('<p class="field-error">Keine Vorschau: {}</p>').format(str(problem)))
 
 
 @bp.route("/<course_slug>/preview", methods=["POST"])
 def preview(course_slug):
     """The live preview: Markdown rendered and sanitised exactly as learners get it."""
     course = get_course_or_404(course_slug)
-    text = request.form.get("body", "")[:200_000]
-    return Response(render_markdown(text, link_resolver(course.slug, url_for)), mimetype="text/html")
+    return Response(_preview_html(course, request.form.get("body", "")), mimetype="text/html")
 
 
 @bp.route("/<course_slug>/lessons/<module_slug>/<lesson_slug>/move", methods=["POST"])
@@ -459,6 +468,9 @@ def export(course_slug):
         "Content-Disposition": f'attachment; filename="{course.slug}-{course.version}.zip"'})
 
 
+IMPORT_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # secrets.token_urlsafe(16) gives 22
+
+
 def _imports_dir():
     path = Path(current_app.instance_path) / "imports"
     path.mkdir(exist_ok=True)
@@ -487,7 +499,7 @@ def import_zip(course_slug):
 @bp.route("/<course_slug>/import/<token>", methods=["POST"])
 def confirm_import(course_slug, token):
     course = get_course_or_404(course_slug)
-    if not token.replace("-", "").replace("_", "").isalnum():
+    if not IMPORT_TOKEN.fullmatch(token):
         abort(404)
     path = _imports_dir() / f"{token}.zip"
     if not path.is_file():

@@ -22,7 +22,7 @@ from ..progress import refresh_enrollments
 from ..question_types import QUESTION_TYPES
 from ..timeutil import utcnow
 from .quiz_quality import assess_course
-from .rendering import render_markdown
+from .rendering import markdown_problem, render_markdown
 from .revisions import NOTE_FILES, has_unexported_browser_edits, published_tree, record_tree
 from .tree import read_tree
 from .source import (MAX_TITLE, SLUG, ContentError, ContentErrors, Fields, markdown_structure_errors, ordered_name, parse_yaml,
@@ -144,6 +144,10 @@ def _read_markdown_file(path, errors, required_keys, optional_keys):
     fields.unknown_keys(required_keys | optional_keys)
     if not body.strip():
         errors.append(ContentError(str(path), body_line, "Der Text nach dem Front Matter ist leer."))
+    problem = markdown_problem(body)
+    if problem:
+        line, message = problem
+        errors.append(ContentError(str(path), body_line + line - 1 if line else body_line, message))
     errors.extend(markdown_structure_errors(body, str(path), body_line))
     return fields, body, body_line, text
 

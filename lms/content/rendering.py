@@ -5,6 +5,13 @@ and feedback, the trainer's live preview) goes through ``render_markdown``:
 python-markdown renders it, then bleach cleans the result against a strict
 allow-list. Content is rendered once per revision and stored; page views
 never render Markdown.
+
+Some inputs make python-markdown or bleach's HTML parser quadratic: a run
+of 20,000 "[" took 54 s, 30,000 "<div>" 33 s, and deeply nested lists end in
+a RecursionError. ``markdown_problem`` refuses such text up front (size,
+HTML tags, long runs of one character, nesting), and link parsing looks at
+most ``LINK_WINDOW`` characters past a "[", so every text that passes
+renders in well under two seconds (tests/test_hardening.py).
 """
 import re
 from functools import partial
@@ -14,7 +21,7 @@ import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter
 from markdown.extensions import Extension
-from markdown.inlinepatterns import InlineProcessor
+from markdown.inlinepatterns import InlineProcessor, LinkInlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
@@ -38,6 +45,60 @@ INTERNAL_IMAGE = re.compile(r"^/media/[\w.-]+$")
 
 CHECKBOX_OPEN = "\u2610 "  # ☐
 CHECKBOX_DONE = "\u2611 "  # ☑
+
+# Limits for one Markdown text (a lesson, a template, a preview). The
+# longest shipped lesson has about 16,000 characters and a dozen tags.
+MAX_MARKDOWN_CHARS = 50_000
+MAX_HTML_TAGS = 1_000
+MAX_REPEATED_CHARACTER = 200  # "((((…" and "[[[[…" are quadratic to parse
+MAX_BRACKETS = 1_000  # every "[" may start a link (a lesson has a few dozen)
+MAX_NESTING = 12  # list levels (by indentation) and ">" quote levels
+LINK_WINDOW = 300  # a link's text and target must close within this
+HTML_TAG = re.compile(r"<[A-Za-z/!]")
+REPEATED_CHARACTER = re.compile(r"([^\s\w])\1{%d,}" % MAX_REPEATED_CHARACTER)
+NESTED_LINE = re.compile(r"^(?P<indent>[ \t]*)(?P<quotes>(?:>[ \t]?)*)[ \t]*(?:[-*+]|\d+[.)])?")
+
+
+class MarkdownTooComplex(ValueError):
+    """Text the renderer refuses (German message, with the line if known)."""
+
+
+def markdown_problem(text):
+    """Why ``text`` must not be rendered: (line or None, German message), or
+    None when it may."""
+    if len(text) > MAX_MARKDOWN_CHARS:
+        return None, (f"Der Text ist {len(text):,} Zeichen lang; erlaubt sind höchstens {MAX_MARKDOWN_CHARS:,}. "
+                      "Teile ihn auf mehrere Lektionen auf.").replace(",", ".")
+    tags = len(HTML_TAG.findall(text))
+    if tags > MAX_HTML_TAGS:
+        return None, f"Der Text enthält {tags} HTML-Tags; erlaubt sind höchstens {MAX_HTML_TAGS}. Schreib ihn in Markdown."
+    brackets = text.count("[")
+    if brackets > MAX_BRACKETS:
+        return None, (f"Der Text enthält {brackets} eckige Klammern „[“; erlaubt sind höchstens {MAX_BRACKETS} "
+                      "(für Links und Checklisten).")
+    for number, line in enumerate(text.splitlines(), start=1):
+        run = REPEATED_CHARACTER.search(line)
+        if run:
+            return number, f"Das Zeichen „{run.group(1)}“ steht über {MAX_REPEATED_CHARACTER}-mal hintereinander."
+        match = NESTED_LINE.match(line)
+        indent = len(match.group("indent").expandtabs(4))
+        quotes = match.group("quotes").count(">")
+        if indent // 4 > MAX_NESTING or quotes > MAX_NESTING:
+            return number, f"Listen oder Zitate sind tiefer als {MAX_NESTING} Ebenen verschachtelt."
+    return None
+
+
+class _NearbyOnly(InlineProcessor):
+    """A link or image processor that looks at most ``LINK_WINDOW``
+    characters past its "[": python-markdown otherwise scans to the end of
+    the paragraph for every "[", which is quadratic."""
+
+    def __init__(self, inner):
+        super().__init__(inner.pattern, inner.md)
+        self.inner = inner
+
+    def handleMatch(self, match, data):
+        return self.inner.handleMatch(match, data[:match.end(0) + LINK_WINDOW])
 
 
 def _allowed_attribute(tag, name, value):
@@ -130,6 +191,11 @@ class _ContentLinksExtension(Extension):
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md):
+        # The registry keeps priorities only in a private list; read them
+        # there rather than repeating python-markdown's numbers here.
+        for item in list(md.inlinePatterns._priority):
+            if isinstance(md.inlinePatterns[item.name], LinkInlineProcessor):
+                md.inlinePatterns.register(_NearbyOnly(md.inlinePatterns[item.name]), item.name, item.priority)
         md.treeprocessors.register(_ContentLinks(md, self.resolve_link), "lms_content_links", 1)
         # Above emphasis (priority 60), below code spans and escapes.
         md.inlinePatterns.register(_GenderStar(_GenderStar.PATTERN, md), "lms_gender_star", 65)
@@ -140,8 +206,13 @@ def render_markdown(text, resolve_link=None):
 
     ``resolve_link(href)`` may map an href (e.g. ``lesson:mod/lesson``) to a
     URL; returning None leaves the href as it is (bleach then drops hrefs
-    with unknown schemes).
+    with unknown schemes). Raises MarkdownTooComplex for text that
+    ``markdown_problem`` refuses.
     """
+    problem = markdown_problem(text)
+    if problem:
+        line, message = problem
+        raise MarkdownTooComplex(f"Zeile {line}: {message}" if line else message)
     renderer = markdown.Markdown(
         extensions=[
             "tables",
@@ -157,7 +228,10 @@ def render_markdown(text, resolve_link=None):
         },
         output_format="html",
     )
-    return _scrollable_tables(sanitize_html(renderer.convert(text)))
+    try:
+        return _scrollable_tables(sanitize_html(renderer.convert(text)))
+    except RecursionError:
+        raise MarkdownTooComplex("Der Text ist zu tief verschachtelt, um ihn darzustellen.") from None
 
 
 def _scrollable_tables(html):
