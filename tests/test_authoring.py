@@ -445,7 +445,7 @@ Wie viele Regionen? {#4}
 
 Erzähl von dir. {}
 
-Die Jusos sind die {=Jugendorganisation ~Seniorenorganisation} der SPD.
+Wie groß ist Pi? {#3.1415:0.0005}.
 
 Nur eine Beschreibung ohne Antwort.
 
@@ -480,7 +480,7 @@ def test_gift_import_reports_unsupported_constructs_by_line(as_trainer, app):
     response = as_trainer.submit("/author/demo/quizzes/praxis/gift", {"text": GIFT_UNSUPPORTED})
     html = response.get_data(as_text=True)
     assert "1 Frage(n) übernommen" in html
-    for line, words in [(1, "Zuordnungsfragen"), (6, "Numerische"), (8, "Freitext"), (10, "Lückentext"),
+    for line, words in [(1, "Zuordnungsfragen"), (6, "Numerische"), (8, "Freitext"), (10, "Numerische"),
                         (12, "Eine Beschreibung")]:
         assert f"Zeile {line}: {words}" in html, line
 
