@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass, field
 
 from .audit import record
+from .forms import has_control_characters
 from .models import Membership, Region, Unit, db
 from .timeutil import utcnow
 
@@ -68,6 +69,8 @@ def parse_units_csv(text):
         values = {key: (row.get(key) or "").strip() for key in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
         if not any(values.values()):
             continue  # blank line
+        if any(has_control_characters(value) for value in values.values()):
+            problems.append((line, "Die Zeile enthält unsichtbare Steuerzeichen."))
         if not values["name"]:
             problems.append((line, "Der Name fehlt."))
         elif len(values["name"]) > MAX_NAME_LENGTH:

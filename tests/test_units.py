@@ -1,5 +1,8 @@
 """The list of units: shipped, imported idempotently, bad rows rejected."""
+import pytest
+
 from lms.models import Region, Unit
+from lms.units import UnitImportError, import_units
 
 from .conftest import UNITS_CSV
 
@@ -70,3 +73,9 @@ def test_semicolon_separated_spreadsheet_exports_are_read(runner, tmp_path):
     result = runner.invoke(args=["lms", "import-units", str(csv)])
     assert result.exit_code == 0, result.output
     assert Unit.get(Unit.name == "Neu").region.name == "Niederrhein"
+
+
+def test_a_unit_name_with_control_characters_is_refused_with_its_line(app_context):
+    with pytest.raises(UnitImportError) as raised:
+        import_units("name,kind,region\nKöln,UB,Mittelrhein\nBo\x01nn,UB,Mittelrhein\n")
+    assert "Zeile 3: Die Zeile enthält unsichtbare Steuerzeichen." in str(raised.value)
