@@ -409,6 +409,23 @@ def test_a_truncated_export_is_refused(as_trainer, app):
     assert "keine gültige Zip-Datei" in response.get_data(as_text=True)
 
 
+def rezip(data, change):
+    """The zip ``data`` again, each entry's bytes passed through ``change(name, data)``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            target.writestr(name, change(name, source.read(name)))
+    return buffer.getvalue()
+
+
+def test_files_with_a_byte_order_mark_import_like_files_without(as_trainer):
+    exported = as_trainer.get("/author/demo/export.zip").data
+    marked = rezip(exported, lambda name, data: b"\xef\xbb\xbf" + data)  # as Windows editors save UTF-8
+    html = upload(as_trainer, "/author/demo/import", "kurs.zip", marked).get_data(as_text=True)
+    assert "Import: Vorschau" in html
+    assert "Der Inhalt entspricht genau der veröffentlichten Fassung." in html
+
+
 # --- GIFT -------------------------------------------------------------------------------
 
 GIFT_SUPPORTED = """// Aus Moodle exportiert

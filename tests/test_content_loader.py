@@ -7,6 +7,7 @@ import pytest
 from lms.cli import build_url
 from lms.content.loader import load_content, read_content
 from lms.content.source import ContentErrors
+from lms.content.tree import read_tree
 from lms.models import Course, Handout, Lesson, LessonProgress, Module, Quiz
 
 from .conftest import FIXTURE_COURSE, FIXTURE_QUIZZES
@@ -301,3 +302,20 @@ def test_missing_feedback_and_explanations_are_warnings(content):
 def test_shipped_content_has_no_warnings():
     for course in read_content(PROJECT / "course", PROJECT / "quizzes"):
         assert course.warnings == []
+
+
+# --- reading the files: byte-order mark -----------------------------------------------
+
+BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+EVERY_KIND_OF_FILE = ["course/demo/01-grundlagen/01-erste-schritte.md", "course/demo/templates/01-checkliste.md",
+                      "course/demo/summary.md", "course/demo/course.yaml", "quizzes/demo/grundlagen.yaml"]
+
+
+@pytest.mark.parametrize("relative", EVERY_KIND_OF_FILE)
+def test_a_file_with_a_byte_order_mark_loads_like_one_without(app, content, relative):
+    path = content[0].parent / relative
+    tree_before = read_tree(content[0] / "demo", content[1] / "demo")
+    path.write_bytes(BYTE_ORDER_MARK + path.read_bytes())  # as Windows editors save UTF-8
+    _, report = load_content(*content, build_url)
+    assert not report.changed  # same text, same hash: the mark is not part of the content
+    assert read_tree(content[0] / "demo", content[1] / "demo") == tree_before

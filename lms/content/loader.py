@@ -26,7 +26,7 @@ from .rendering import render_markdown
 from .revisions import NOTE_FILES, has_unexported_browser_edits, published_tree, record_tree
 from .tree import read_tree
 from .source import (MAX_TITLE, SLUG, ContentError, ContentErrors, Fields, markdown_structure_errors, ordered_name, parse_yaml,
-                     split_front_matter)
+                     read_content_file, split_front_matter)
 
 HANDOUT_DIR = "templates"
 SUMMARY_FILE = "summary.md"
@@ -121,11 +121,9 @@ def _hash(text):
 
 def _read_text(path, errors):
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        errors.append(ContentError(str(path), None, f"Die Datei ist nicht UTF-8-kodiert ({error.reason})."))
-    except OSError as error:
-        errors.append(ContentError(str(path), None, f"Die Datei kann nicht gelesen werden: {error.strerror}."))
+        return read_content_file(path)
+    except ContentError as error:
+        errors.append(error)
     return None
 
 

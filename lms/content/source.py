@@ -6,6 +6,7 @@ stay strings instead of silently turning into booleans.
 """
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -34,6 +35,22 @@ class ContentErrors(Exception):
     def __init__(self, errors):
         self.errors = list(errors)
         super().__init__("\n".join(str(e) for e in self.errors))
+
+
+def read_content_file(path):
+    """The text of a content file; raises ContentError naming it.
+
+    A leading byte-order mark is dropped, so a file saved by a Windows
+    editor reads exactly like one without."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ContentError(str(path), None, f"Die Datei kann nicht gelesen werden: {error.strerror}.") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ContentError(str(path), None, f"Die Datei ist nicht UTF-8-kodiert ({error.reason}).") from None
 
 
 def parse_yaml(text, path, first_line=1):

@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .source import ContentError, ContentErrors, ordered_name, parse_yaml
+from .source import ContentError, ContentErrors, ordered_name, parse_yaml, read_content_file
 
 COURSE_FILE = "course.yaml"
 SUMMARY_FILE = "summary.md"
@@ -63,7 +63,10 @@ def read_tree(course_dir, quiz_dir):
 
 
 def _read(path):
-    return path.read_text(encoding="utf-8")
+    try:
+        return read_content_file(path)
+    except ContentError as error:
+        raise ContentErrors([error]) from None
 
 
 def _numbered_files(folder, suffix):
