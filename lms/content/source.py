@@ -37,12 +37,37 @@ class ContentErrors(Exception):
         super().__init__("\n".join(str(e) for e in self.errors))
 
 
-def read_content_file(path):
-    """The text of a content file; raises ContentError naming it.
+def link_error(path, root):
+    """A ContentError when ``path`` (below ``root``) is a symlink or lies in
+    a symlinked folder, else None. Content is only read from real files in
+    the content folder: a link could turn any file of the server into a
+    lesson, and a link to another lesson would fork silently on export."""
+    path, root = Path(path), Path(root)
+    real_root = root.resolve()
+    resolved = path.resolve()
+    try:
+        if resolved == real_root / path.relative_to(root):
+            return None
+    except ValueError:  # not below root at all
+        pass
+    what = "Der Ordner" if path.is_dir() else "Die Datei"
+    if resolved.is_relative_to(real_root):
+        return ContentError(str(path), None, f"{what} ist ein Symlink und wird nicht gelesen. "
+                                             "Ersetze den Link durch eine Kopie.")
+    return ContentError(str(path), None, f"{what} zeigt außerhalb des Inhaltsordners (Symlink) und wird nicht gelesen. "
+                                         "Ersetze den Link durch eine Kopie.")
 
-    A leading byte-order mark is dropped, so a file saved by a Windows
-    editor reads exactly like one without."""
+
+def read_content_file(path, root):
+    """The text of a content file below ``root``; raises ContentError naming it.
+
+    A symlink is refused before anything is read (see ``link_error``). A
+    leading byte-order mark is dropped, so a file saved by a Windows editor
+    reads exactly like one without."""
     path = Path(path)
+    error = link_error(path, root)
+    if error is not None:
+        raise error
     try:
         data = path.read_bytes()
     except OSError as error:
