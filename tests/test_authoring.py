@@ -106,6 +106,16 @@ def test_an_invalid_lesson_is_not_saved_and_the_error_names_the_line(as_trainer,
         assert pending_changes("demo") == []
 
 
+def test_a_lesson_over_the_size_limit_is_not_saved(as_trainer, app):
+    paragraph = "Ein Absatz mit **fettem** Text und einem [Link](https://example.org).\n\n"
+    body = "## Viel\n\n" + paragraph * (5 * 1024 * 1024 // len(paragraph))  # 5 MB
+    response = save_lesson(as_trainer, body=body)
+    assert response.status_code == 200
+    assert "Der Text ist größer als 200 KB. Kürze ihn oder teile ihn auf." in response.get_data(as_text=True)
+    with app.app_context():
+        assert pending_changes("demo") == []
+
+
 def test_a_broken_draft_blocks_the_publish_and_changes_nothing(as_trainer, app):
     # A new module without lessons is a valid draft of course.yaml, but not a valid course.
     response = as_trainer.submit("/author/demo/modules/new", {"slug": "leer", "title": "Leeres Modul"})

@@ -6,7 +6,7 @@ import pytest
 
 from lms.cli import build_url
 from lms.content.loader import load_content, read_content
-from lms.content.source import ContentErrors
+from lms.content.source import MAX_FILE_BYTES, ContentErrors
 from lms.content.tree import read_tree
 from lms.models import Course, Handout, Lesson, LessonProgress, Module, Quiz
 
@@ -398,3 +398,23 @@ def test_the_tree_reader_refuses_symlinks_unread(content, outside, reads):
         read_tree(content[0] / "demo", content[1] / "demo")
     assert "zeigt außerhalb des Inhaltsordners (Symlink)" in str(caught.value)
     assert outside.resolve() / "lesson.md" not in reads
+
+
+# --- reading the files: size ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("relative", EVERY_KIND_OF_FILE)
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(content, relative):
+    path = content[0].parent / relative
+    path.write_text("kein: [yaml, kein Front Matter\n" + "x" * 5 * 1024 * 1024, encoding="utf-8")  # 5 MB
+    errors = errors_of(content)
+    assert [(e.path, e.message) for e in errors if e.path == str(path)] == [
+        (str(path), "Der Text ist größer als 200 KB. Kürze ihn oder teile ihn auf.")]
+
+
+def test_a_file_at_the_size_limit_loads(content):
+    lesson = content[0] / "demo" / "02-praxis" / "01-anwenden.md"
+    text = lesson.read_text(encoding="utf-8")
+    lesson.write_text(text + "\n" + "x" * (MAX_FILE_BYTES - len(text.encode()) - 1), encoding="utf-8")
+    assert lesson.stat().st_size == MAX_FILE_BYTES
+    read_content(*content)

@@ -14,7 +14,7 @@ from ..content.quiz_data import new_question_id
 from ..content.publishing import NothingToPublish, apply_import, export_zip, publish, read_zip
 from ..content.rendering import render_markdown
 from ..content.revisions import get_revision, history, pending_changes, restore
-from ..content.source import ContentErrors
+from ..content.source import MAX_FILE_BYTES, ContentErrors
 from ..content.tree import key_label, lesson_key, quiz_key
 from ..item_statistics import quiz_statistics
 from ..media import MediaError, media_dir, prepare_image, store_image
@@ -182,7 +182,8 @@ def edit_lesson(course_slug, module_slug, lesson_slug):
 
 
 def _preview(course, form):
-    return render_markdown(form.body.data or "", link_resolver(course.slug, url_for))
+    # At most as much as a lesson may hold: an oversize text is refused, not rendered for a minute.
+    return render_markdown((form.body.data or "")[:MAX_FILE_BYTES], link_resolver(course.slug, url_for))
 
 
 @bp.route("/<course_slug>/preview", methods=["POST"])

@@ -14,6 +14,11 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TITLE = 200  # titles are stored in VARCHAR(255) columns
 ORDERED_NAME = re.compile(r"^(\d+)-(.+)$")
+# Per content file (lesson, template, summary, course.yaml, quiz). The biggest
+# shipped lesson has 12 KB, the biggest quiz 25 KB. Rendering grows faster
+# than linearly with the text: a 5 MB lesson took half a minute to load.
+MAX_FILE_BYTES = 200 * 1024
+TEXT_TOO_BIG = f"Der Text ist größer als {MAX_FILE_BYTES // 1024} KB. Kürze ihn oder teile ihn auf."
 
 
 @dataclass
@@ -61,17 +66,21 @@ def link_error(path, root):
 def read_content_file(path, root):
     """The text of a content file below ``root``; raises ContentError naming it.
 
-    A symlink is refused before anything is read (see ``link_error``). A
-    leading byte-order mark is dropped, so a file saved by a Windows editor
-    reads exactly like one without."""
+    A symlink is refused before anything is read (see ``link_error``), a
+    file over MAX_FILE_BYTES after reading no more than that. A leading
+    byte-order mark is dropped, so a file saved by a Windows editor reads
+    exactly like one without."""
     path = Path(path)
     error = link_error(path, root)
     if error is not None:
         raise error
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise ContentError(str(path), None, f"Die Datei kann nicht gelesen werden: {error.strerror}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ContentError(str(path), None, TEXT_TOO_BIG)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
