@@ -1,12 +1,17 @@
 """Trainers author the course in the browser: drafts, publishing, history,
 quiz forms, images, zip and GIFT exchange, item statistics."""
 import io
+import struct
+import tracemalloc
 import zipfile
+import zlib
 
 import pytest
 from PIL import Image
 
+from lms.content.publishing import MAX_ENTRY_BYTES, read_zip
 from lms.content.revisions import draft_tree, history, pending_changes, published_tree
+from lms.content.source import ContentErrors
 from lms.models import AuditLog, Course, Lesson, LessonProgress, MediaFile, Module, Quiz
 
 from .helpers import make_user
@@ -434,6 +439,117 @@ def test_files_with_a_byte_order_mark_import_like_files_without(as_trainer):
     html = upload(as_trainer, "/author/demo/import", "kurs.zip", marked).get_data(as_text=True)
     assert "Import: Vorschau" in html
     assert "Der Inhalt entspricht genau der veröffentlichten Fassung." in html
+
+
+# --- forged zips: declared sizes and checksums are not trusted ----------------------------
+
+MB = 1024 * 1024
+COURSE_YAML = "course/demo/course.yaml"
+
+
+def zip_of_zeros(sizes):
+    """A real zip of entries full of zeros (``{name: size}``), written in 1 MB steps."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, size in sizes.items():
+            with archive.open(name, "w") as entry:
+                for _ in range(size // MB):
+                    entry.write(bytes(MB))
+    return buffer.getvalue()
+
+
+def forge(data, size=None, crc=None):
+    """``data`` with the declared size and/or CRC of every entry replaced,
+    in its local header and in the central directory alike."""
+    data = bytearray(data)
+    for signature, crc_at, size_at in ((b"PK\x03\x04", 14, 22), (b"PK\x01\x02", 16, 24)):
+        start = data.find(signature)
+        while start != -1:
+            if size is not None:
+                struct.pack_into("<L", data, start + size_at, size)
+            if crc is not None:
+                struct.pack_into("<L", data, start + crc_at, crc)
+            start = data.find(signature, start + 4)
+    return bytes(data)
+
+
+def zip_of_packed_entry(name, packed, crc, size, method=zipfile.ZIP_DEFLATED):
+    """A zip of one entry whose packed bytes, CRC and size are taken as given."""
+    encoded = name.encode()
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, 33, crc, len(packed), size, len(encoded), 0)
+    central = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, method, 0, 33, crc, len(packed), size,
+                          len(encoded), 0, 0, 0, 0, 0, 0)
+    directory_at = len(local) + len(encoded) + len(packed)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central) + len(encoded), directory_at, 0)
+    return local + encoded + packed + central + encoded + end
+
+
+def refused_import(client, app, data):
+    """Upload ``data``; return the page's text after checking that nothing changed."""
+    with app.app_context():
+        before = published_tree("demo")
+    response = upload(client, "/author/demo/import", "kurs.zip", data)
+    assert response.status_code == 200
+    with app.app_context():
+        assert published_tree("demo") == before
+    return response.get_data(as_text=True)
+
+
+def peak_memory_of(function, *args):
+    tracemalloc.start()
+    try:
+        function(*args)
+    except ContentErrors:
+        pass
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+@pytest.mark.parametrize("bomb, message", [
+    (forge(zip_of_zeros({COURSE_YAML: 50 * MB}), size=100),  # declares 100 bytes
+     f"{COURSE_YAML}: Entpackt ist die Datei größer als 5 MB."),
+    (zip_of_zeros({f"course/demo/datei-{n}.md": 4 * MB for n in range(13)}),
+     "Zip-Datei: Entpackt wäre die Zip-Datei größer als 50 MB."),
+])
+def test_a_zip_bomb_is_refused_with_little_memory(as_trainer, app, bomb, message):
+    assert len(bomb) < MB
+    assert message in refused_import(as_trainer, app, bomb)
+    with app.app_context():
+        assert peak_memory_of(read_zip, bomb) < MAX_ENTRY_BYTES + 2 * MB
+
+
+def test_a_zip_entry_with_a_wrong_checksum_is_refused(as_trainer, app):
+    exported = as_trainer.get("/author/demo/export.zip").data
+    html = refused_import(as_trainer, app, forge(exported, crc=12345))
+    assert "Die Prüfsumme (CRC) stimmt nicht: die Datei ist beschädigt. Erstelle die Zip-Datei neu." in html
+
+
+def test_a_zip_entry_whose_size_is_declared_wrong_is_refused(as_trainer, app):
+    html = refused_import(as_trainer, app, forge(zip_of({COURSE_YAML: "title: Demo\n"}), size=5))
+    assert f"{COURSE_YAML}: Die angegebene Größe stimmt nicht" in html
+
+
+def test_a_cut_deflate_stream_is_refused_even_with_matching_size_and_checksum(as_trainer, app):
+    text = "".join(f"Zeile {n}: {n * 7919 % 10007} Mitglieder\n" for n in range(20000)).encode()
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    packed = packer.compress(text) + packer.flush()
+    cut = packed[: len(packed) // 2]  # ends before the stream's end marker
+    unpacker = zlib.decompressobj(-zlib.MAX_WBITS)
+    prefix = unpacker.decompress(cut) + unpacker.flush()  # what the cut stream yields
+    forged = zip_of_packed_entry(COURSE_YAML, cut, zlib.crc32(prefix), len(prefix))
+    assert zipfile.ZipFile(io.BytesIO(forged)).read(COURSE_YAML) == prefix  # consistent to zipfile
+    html = refused_import(as_trainer, app, forged)
+    assert f"{COURSE_YAML}: Die Datei ist unvollständig (abgeschnitten). Erstelle die Zip-Datei neu." in html
+
+
+def test_an_encrypted_zip_entry_is_refused(as_trainer, app):
+    exported = bytearray(as_trainer.get("/author/demo/export.zip").data)
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = exported.find(signature)
+        exported[start + flags_at] |= 0x1
+    html = refused_import(as_trainer, app, bytes(exported))
+    assert "Die Datei ist verschlüsselt. Erstelle die Zip-Datei ohne Passwort neu." in html
 
 
 # --- GIFT -------------------------------------------------------------------------------
