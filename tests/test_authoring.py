@@ -1,10 +1,14 @@
 """Trainers author the course in the browser: drafts, publishing, history,
 quiz forms, images, zip and GIFT exchange, item statistics."""
 import io
+import os
+import re
 import struct
+import time
 import tracemalloc
 import zipfile
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -439,6 +443,47 @@ def test_files_with_a_byte_order_mark_import_like_files_without(as_trainer):
     html = upload(as_trainer, "/author/demo/import", "kurs.zip", marked).get_data(as_text=True)
     assert "Import: Vorschau" in html
     assert "Der Inhalt entspricht genau der veröffentlichten Fassung." in html
+
+
+# --- import previews are not kept forever ----------------------------------------------------
+
+
+def previews(app):
+    folder = Path(app.instance_path) / "imports"
+    return sorted(path.name for path in folder.glob("*.zip")) if folder.is_dir() else []
+
+
+def upload_for_preview(client, app):
+    """Upload the course's own export; return the preview's token."""
+    exported = client.get("/author/demo/export.zip").data
+    html = upload(client, "/author/demo/import", "kurs.zip", exported).get_data(as_text=True)
+    assert "Import: Vorschau" in html
+    [token] = re.findall(r'/author/demo/import/([\w-]+)/cancel"', html)
+    assert f"{token}.zip" in previews(app)
+    return token
+
+
+@pytest.mark.parametrize("action", ["", "/cancel"])
+def test_a_preview_is_removed_once_confirmed_or_cancelled(as_trainer, app, action):
+    token = upload_for_preview(as_trainer, app)
+    response = as_trainer.submit(f"/author/demo/import/{token}{action}", {}, page="/author/demo/import",
+                                 follow_redirects=True)
+    assert response.status_code == 200
+    assert ("Import abgebrochen. Nichts wurde geändert." in response.get_data(as_text=True)) == (action == "/cancel")
+    assert previews(app) == []
+
+
+def test_previews_older_than_a_day_are_swept_when_a_new_import_starts(as_trainer, app):
+    old, recent = upload_for_preview(as_trainer, app), upload_for_preview(as_trainer, app)
+    folder = Path(app.instance_path) / "imports"
+    now = time.time()
+    os.utime(folder / f"{old}.zip", (now - 25 * 3600, now - 25 * 3600))
+    os.utime(folder / f"{recent}.zip", (now - 23 * 3600, now - 23 * 3600))
+    response = upload(as_trainer, "/author/demo/import", "kurs.zip", b"kein zip")  # even one that is refused
+    assert "keine gültige Zip-Datei" in response.get_data(as_text=True)
+    assert previews(app) == [f"{recent}.zip"]
+    response = as_trainer.submit(f"/author/demo/import/{old}", {}, page="/author/demo/import", follow_redirects=True)
+    assert "Diese Vorschau ist abgelaufen." in response.get_data(as_text=True)
 
 
 # --- forged zips: declared sizes and checksums are not trusted ----------------------------

@@ -1,5 +1,6 @@
 import difflib
 import secrets
+import time
 from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -459,10 +460,30 @@ def export(course_slug):
         "Content-Disposition": f'attachment; filename="{course.slug}-{course.version}.zip"'})
 
 
+PREVIEW_LIFETIME_SECONDS = 24 * 60 * 60  # an uploaded zip waits this long for confirm or cancel
+
+
 def _imports_dir():
     path = Path(current_app.instance_path) / "imports"
     path.mkdir(exist_ok=True)
     return path
+
+
+def _preview_path(token):
+    if not token.replace("-", "").replace("_", "").isalnum():
+        abort(404)
+    return _imports_dir() / f"{token}.zip"
+
+
+def _sweep_old_previews():
+    """Remove uploads whose preview was neither confirmed nor cancelled in time."""
+    cutoff = time.time() - PREVIEW_LIFETIME_SECONDS
+    for path in _imports_dir().glob("*.zip"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:  # confirmed or cancelled meanwhile
+            pass
 
 
 @bp.route("/<course_slug>/import", methods=["GET", "POST"])
@@ -470,6 +491,7 @@ def import_zip(course_slug):
     course = get_course_or_404(course_slug)
     form = ZipUploadForm()
     if form.validate_on_submit():
+        _sweep_old_previews()
         data = form.file.data.read()
         try:
             imported = read_zip(data, expected_course_slug=course.slug)
@@ -487,9 +509,7 @@ def import_zip(course_slug):
 @bp.route("/<course_slug>/import/<token>", methods=["POST"])
 def confirm_import(course_slug, token):
     course = get_course_or_404(course_slug)
-    if not token.replace("-", "").replace("_", "").isalnum():
-        abort(404)
-    path = _imports_dir() / f"{token}.zip"
+    path = _preview_path(token)
     if not path.is_file():
         flash("Diese Vorschau ist abgelaufen. Lade die Zip-Datei noch einmal hoch.", "error")
         return redirect(url_for("authoring.import_zip", course_slug=course.slug))
@@ -502,6 +522,14 @@ def confirm_import(course_slug, token):
         _flash_errors(errors)
     finally:
         path.unlink(missing_ok=True)
+    return redirect(url_for("authoring.course", course_slug=course.slug))
+
+
+@bp.route("/<course_slug>/import/<token>/cancel", methods=["POST"])
+def cancel_import(course_slug, token):
+    course = get_course_or_404(course_slug)
+    _preview_path(token).unlink(missing_ok=True)
+    flash("Import abgebrochen. Nichts wurde geändert.", "info")
     return redirect(url_for("authoring.course", course_slug=course.slug))
 
 
