@@ -67,7 +67,7 @@ def read_content_file(path, root):
     """The text of a content file below ``root``; raises ContentError naming it.
 
     A symlink is refused before anything is read (see ``link_error``), a
-    file over MAX_FILE_BYTES after reading no more than that. A leading
+    file over MAX_FILE_BYTES once one byte past the limit is read. A leading
     byte-order mark is dropped, so a file saved by a Windows editor reads
     exactly like one without."""
     path = Path(path)
