@@ -1,12 +1,21 @@
 """Trainers author the course in the browser: drafts, publishing, history,
 quiz forms, images, zip and GIFT exchange, item statistics."""
 import io
+import os
+import re
+import struct
+import time
+import tracemalloc
 import zipfile
+import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from lms.content.publishing import MAX_ENTRY_BYTES, read_zip
 from lms.content.revisions import draft_tree, history, pending_changes, published_tree
+from lms.content.source import ContentErrors
 from lms.models import AuditLog, Course, Lesson, LessonProgress, MediaFile, Module, Quiz
 
 from .helpers import make_user
@@ -102,6 +111,16 @@ def test_an_invalid_lesson_is_not_saved_and_the_error_names_the_line(as_trainer,
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "01-erste-schritte.md:" in html
+    with app.app_context():
+        assert pending_changes("demo") == []
+
+
+def test_a_lesson_over_the_size_limit_is_not_saved(as_trainer, app):
+    paragraph = "Ein Absatz mit **fettem** Text und einem [Link](https://example.org).\n\n"
+    body = "## Viel\n\n" + paragraph * (5 * 1024 * 1024 // len(paragraph))  # 5 MB
+    response = save_lesson(as_trainer, body=body)
+    assert response.status_code == 200
+    assert "Der Text ist größer als 200 KB. Kürze ihn oder teile ihn auf." in response.get_data(as_text=True)
     with app.app_context():
         assert pending_changes("demo") == []
 
@@ -407,6 +426,175 @@ def test_a_truncated_export_is_refused(as_trainer, app):
     exported = as_trainer.get("/author/demo/export.zip").data
     response = upload(as_trainer, "/author/demo/import", "kurs.zip", exported[: len(exported) // 2])
     assert "keine gültige Zip-Datei" in response.get_data(as_text=True)
+
+
+def rezip(data, change):
+    """The zip ``data`` again, each entry's bytes passed through ``change(name, data)``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            target.writestr(name, change(name, source.read(name)))
+    return buffer.getvalue()
+
+
+def test_files_with_a_byte_order_mark_import_like_files_without(as_trainer):
+    exported = as_trainer.get("/author/demo/export.zip").data
+    marked = rezip(exported, lambda name, data: b"\xef\xbb\xbf" + data)  # as Windows editors save UTF-8
+    html = upload(as_trainer, "/author/demo/import", "kurs.zip", marked).get_data(as_text=True)
+    assert "Import: Vorschau" in html
+    assert "Der Inhalt entspricht genau der veröffentlichten Fassung." in html
+
+
+# --- import previews are not kept forever ----------------------------------------------------
+
+
+def previews(app):
+    folder = Path(app.instance_path) / "imports"
+    return sorted(path.name for path in folder.glob("*.zip")) if folder.is_dir() else []
+
+
+def upload_for_preview(client, app):
+    """Upload the course's own export; return the preview's token."""
+    exported = client.get("/author/demo/export.zip").data
+    html = upload(client, "/author/demo/import", "kurs.zip", exported).get_data(as_text=True)
+    assert "Import: Vorschau" in html
+    [token] = re.findall(r'/author/demo/import/([\w-]+)/cancel"', html)
+    assert f"{token}.zip" in previews(app)
+    return token
+
+
+@pytest.mark.parametrize("action", ["", "/cancel"])
+def test_a_preview_is_removed_once_confirmed_or_cancelled(as_trainer, app, action):
+    token = upload_for_preview(as_trainer, app)
+    response = as_trainer.submit(f"/author/demo/import/{token}{action}", {}, page="/author/demo/import",
+                                 follow_redirects=True)
+    assert response.status_code == 200
+    assert ("Import abgebrochen. Nichts wurde geändert." in response.get_data(as_text=True)) == (action == "/cancel")
+    assert previews(app) == []
+
+
+def test_previews_older_than_a_day_are_swept_when_a_new_import_starts(as_trainer, app):
+    old, recent = upload_for_preview(as_trainer, app), upload_for_preview(as_trainer, app)
+    folder = Path(app.instance_path) / "imports"
+    now = time.time()
+    os.utime(folder / f"{old}.zip", (now - 25 * 3600, now - 25 * 3600))
+    os.utime(folder / f"{recent}.zip", (now - 23 * 3600, now - 23 * 3600))
+    response = upload(as_trainer, "/author/demo/import", "kurs.zip", b"kein zip")  # even one that is refused
+    assert "keine gültige Zip-Datei" in response.get_data(as_text=True)
+    assert previews(app) == [f"{recent}.zip"]
+    response = as_trainer.submit(f"/author/demo/import/{old}", {}, page="/author/demo/import", follow_redirects=True)
+    assert "Diese Vorschau ist abgelaufen." in response.get_data(as_text=True)
+
+
+# --- forged zips: declared sizes and checksums are not trusted ----------------------------
+
+MB = 1024 * 1024
+COURSE_YAML = "course/demo/course.yaml"
+
+
+def zip_of_zeros(sizes):
+    """A real zip of entries full of zeros (``{name: size}``), written in 1 MB steps."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, size in sizes.items():
+            with archive.open(name, "w") as entry:
+                for _ in range(size // MB):
+                    entry.write(bytes(MB))
+    return buffer.getvalue()
+
+
+def forge(data, size=None, crc=None):
+    """``data`` with the declared size and/or CRC of every entry replaced,
+    in its local header and in the central directory alike."""
+    data = bytearray(data)
+    for signature, crc_at, size_at in ((b"PK\x03\x04", 14, 22), (b"PK\x01\x02", 16, 24)):
+        start = data.find(signature)
+        while start != -1:
+            if size is not None:
+                struct.pack_into("<L", data, start + size_at, size)
+            if crc is not None:
+                struct.pack_into("<L", data, start + crc_at, crc)
+            start = data.find(signature, start + 4)
+    return bytes(data)
+
+
+def zip_of_packed_entry(name, packed, crc, size, method=zipfile.ZIP_DEFLATED):
+    """A zip of one entry whose packed bytes, CRC and size are taken as given."""
+    encoded = name.encode()
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, 33, crc, len(packed), size, len(encoded), 0)
+    central = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, method, 0, 33, crc, len(packed), size,
+                          len(encoded), 0, 0, 0, 0, 0, 0)
+    directory_at = len(local) + len(encoded) + len(packed)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central) + len(encoded), directory_at, 0)
+    return local + encoded + packed + central + encoded + end
+
+
+def refused_import(client, app, data):
+    """Upload ``data``; return the page's text after checking that nothing changed."""
+    with app.app_context():
+        before = published_tree("demo")
+    response = upload(client, "/author/demo/import", "kurs.zip", data)
+    assert response.status_code == 200
+    with app.app_context():
+        assert published_tree("demo") == before
+    return response.get_data(as_text=True)
+
+
+def peak_memory_of(function, *args):
+    tracemalloc.start()
+    try:
+        function(*args)
+    except ContentErrors:
+        pass
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+@pytest.mark.parametrize("bomb, message", [
+    (forge(zip_of_zeros({COURSE_YAML: 50 * MB}), size=100),  # declares 100 bytes
+     f"{COURSE_YAML}: Entpackt ist die Datei größer als 5 MB."),
+    (zip_of_zeros({f"course/demo/datei-{n}.md": 4 * MB for n in range(13)}),
+     "Zip-Datei: Entpackt wäre die Zip-Datei größer als 50 MB."),
+])
+def test_a_zip_bomb_is_refused_with_little_memory(as_trainer, app, bomb, message):
+    assert len(bomb) < MB
+    assert message in refused_import(as_trainer, app, bomb)
+    with app.app_context():
+        assert peak_memory_of(read_zip, bomb) < MAX_ENTRY_BYTES + 2 * MB
+
+
+def test_a_zip_entry_with_a_wrong_checksum_is_refused(as_trainer, app):
+    exported = as_trainer.get("/author/demo/export.zip").data
+    html = refused_import(as_trainer, app, forge(exported, crc=12345))
+    assert "Die Prüfsumme (CRC) stimmt nicht: die Datei ist beschädigt. Erstelle die Zip-Datei neu." in html
+
+
+def test_a_zip_entry_whose_size_is_declared_wrong_is_refused(as_trainer, app):
+    html = refused_import(as_trainer, app, forge(zip_of({COURSE_YAML: "title: Demo\n"}), size=5))
+    assert f"{COURSE_YAML}: Die angegebene Größe stimmt nicht" in html
+
+
+def test_a_cut_deflate_stream_is_refused_even_with_matching_size_and_checksum(as_trainer, app):
+    text = "".join(f"Zeile {n}: {n * 7919 % 10007} Mitglieder\n" for n in range(20000)).encode()
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    packed = packer.compress(text) + packer.flush()
+    cut = packed[: len(packed) // 2]  # ends before the stream's end marker
+    unpacker = zlib.decompressobj(-zlib.MAX_WBITS)
+    prefix = unpacker.decompress(cut) + unpacker.flush()  # what the cut stream yields
+    forged = zip_of_packed_entry(COURSE_YAML, cut, zlib.crc32(prefix), len(prefix))
+    assert zipfile.ZipFile(io.BytesIO(forged)).read(COURSE_YAML) == prefix  # consistent to zipfile
+    html = refused_import(as_trainer, app, forged)
+    assert f"{COURSE_YAML}: Die Datei ist unvollständig (abgeschnitten). Erstelle die Zip-Datei neu." in html
+
+
+def test_an_encrypted_zip_entry_is_refused(as_trainer, app):
+    exported = bytearray(as_trainer.get("/author/demo/export.zip").data)
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = exported.find(signature)
+        exported[start + flags_at] |= 0x1
+    html = refused_import(as_trainer, app, bytes(exported))
+    assert "Die Datei ist verschlüsselt. Erstelle die Zip-Datei ohne Passwort neu." in html
 
 
 # --- GIFT -------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ import pytest
 
 from lms.cli import build_url
 from lms.content.loader import load_content, read_content
-from lms.content.source import ContentErrors
+from lms.content.source import MAX_FILE_BYTES, ContentErrors
+from lms.content.tree import read_tree
 from lms.models import Course, Handout, Lesson, LessonProgress, Module, Quiz
 
 from .conftest import FIXTURE_COURSE, FIXTURE_QUIZZES
@@ -301,3 +302,127 @@ def test_missing_feedback_and_explanations_are_warnings(content):
 def test_shipped_content_has_no_warnings():
     for course in read_content(PROJECT / "course", PROJECT / "quizzes"):
         assert course.warnings == []
+
+
+# --- reading the files: byte-order mark -----------------------------------------------
+
+BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+EVERY_KIND_OF_FILE = ["course/demo/01-grundlagen/01-erste-schritte.md", "course/demo/templates/01-checkliste.md",
+                      "course/demo/summary.md", "course/demo/course.yaml", "quizzes/demo/grundlagen.yaml"]
+
+
+@pytest.mark.parametrize("relative", EVERY_KIND_OF_FILE)
+def test_a_file_with_a_byte_order_mark_loads_like_one_without(app, content, relative):
+    path = content[0].parent / relative
+    tree_before = read_tree(content[0] / "demo", content[1] / "demo")
+    path.write_bytes(BYTE_ORDER_MARK + path.read_bytes())  # as Windows editors save UTF-8
+    _, report = load_content(*content, build_url)
+    assert not report.changed  # same text, same hash: the mark is not part of the content
+    assert read_tree(content[0] / "demo", content[1] / "demo") == tree_before
+
+
+# --- reading the files: symlinks ------------------------------------------------------------
+
+OUTSIDE_LESSON = "---\ntitle: Von draußen\nminutes: 3\ngoals:\n  - Geheim.\n---\n\n## Geheim\n\nGEHEIMER TEXT\n"
+
+
+@pytest.fixture
+def outside(tmp_path):
+    """A folder beside the content, with a valid lesson, quiz and module folder in it."""
+    folder = tmp_path / "outside"
+    (folder / "01-modul").mkdir(parents=True)
+    (folder / "lesson.md").write_text(OUTSIDE_LESSON, encoding="utf-8")
+    (folder / "01-modul" / "01-erste-schritte.md").write_text(OUTSIDE_LESSON, encoding="utf-8")
+    shutil.copy(FIXTURE_QUIZZES / "demo" / "grundlagen.yaml", folder / "quiz.yaml")
+    shutil.copy(FIXTURE_COURSE / "demo" / "course.yaml", folder / "course.yaml")
+    return folder
+
+
+def replace_by_link(path, target):
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+    path.symlink_to(target)
+    return path
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Every file opened through pathlib (as the loader does), resolved."""
+    read = []
+    original = Path.open
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: read.append(self.resolve()) or original(self, *a, **k))
+    return read
+
+
+@pytest.mark.parametrize("relative, target", [
+    ("course/demo/02-praxis/01-anwenden.md", "lesson.md"),
+    ("course/demo/02-praxis/01-anwenden.md", "/etc/passwd"),
+    ("course/demo/01-grundlagen", "01-modul"),
+    ("course/demo/course.yaml", "course.yaml"),
+    ("course/demo/summary.md", "lesson.md"),
+    ("course/demo/templates", "01-modul"),
+    ("course/demo", "."),
+    ("quizzes/demo/grundlagen.yaml", "quiz.yaml"),
+    ("quizzes/demo", "."),
+])
+def test_a_symlink_out_of_the_content_folder_is_refused_unread(content, outside, reads, relative, target):
+    link = replace_by_link(content[0].parent / relative, outside / target)
+    errors = errors_of(content)
+    assert any(e.path == str(link) and "zeigt außerhalb des Inhaltsordners (Symlink) und wird nicht gelesen" in e.message
+               for e in errors), errors
+    assert not [path for path in reads if path.is_relative_to(outside.resolve()) or path == Path("/etc/passwd")]
+    assert "GEHEIM" not in str(errors)
+
+
+def test_a_symlink_within_the_content_folder_is_refused_too(content):
+    lesson = content[0] / "demo" / "02-praxis" / "01-anwenden.md"
+    replace_by_link(lesson, content[0] / "demo" / "01-grundlagen" / "01-erste-schritte.md")
+    errors = errors_of(content)
+    assert [(e.path, e.message) for e in errors] == [
+        (str(lesson), "Die Datei ist ein Symlink und wird nicht gelesen. Ersetze den Link durch eine Kopie.")]
+
+
+def test_the_content_folders_themselves_may_be_symlinks(content, tmp_path):
+    (tmp_path / "links").mkdir()
+    course_link, quiz_link = tmp_path / "links" / "course", tmp_path / "links" / "quizzes"
+    course_link.symlink_to(content[0])
+    quiz_link.symlink_to(content[1])
+    assert [c.slug for c in read_content(course_link, quiz_link)] == ["demo"]
+
+
+def test_the_tree_reader_refuses_symlinks_unread(content, outside, reads):
+    replace_by_link(content[0] / "demo" / "02-praxis" / "01-anwenden.md", outside / "lesson.md")
+    with pytest.raises(ContentErrors) as caught:
+        read_tree(content[0] / "demo", content[1] / "demo")
+    assert "zeigt außerhalb des Inhaltsordners (Symlink)" in str(caught.value)
+    assert outside.resolve() / "lesson.md" not in reads
+
+
+# --- reading the files: size ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("relative", EVERY_KIND_OF_FILE)
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(content, relative):
+    path = content[0].parent / relative
+    path.write_text("kein: [yaml, kein Front Matter\n" + "x" * 5 * 1024 * 1024, encoding="utf-8")  # 5 MB
+    errors = errors_of(content)
+    assert [(e.path, e.message) for e in errors if e.path == str(path)] == [
+        (str(path), "Der Text ist größer als 200 KB. Kürze ihn oder teile ihn auf.")]
+
+
+def test_a_file_at_the_size_limit_loads(content):
+    # Markdown has a lower limit of its own (rendering.MAX_MARKDOWN_CHARS), so a quiz file shows this one.
+    quiz = content[1] / "demo" / "praxis.yaml"
+    text = quiz.read_text(encoding="utf-8")
+    quiz.write_text(text + "\n# " + "x" * (MAX_FILE_BYTES - len(text.encode()) - 4) + "\n", encoding="utf-8")
+    assert quiz.stat().st_size == MAX_FILE_BYTES
+    read_content(*content)
+
+
+def test_a_lesson_over_the_markdown_limit_is_refused_before_rendering(content):
+    lesson = content[0] / "demo" / "02-praxis" / "01-anwenden.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\n" + "Text. " * 10_000, encoding="utf-8")
+    [error] = errors_of(content)
+    assert error.path.endswith("01-anwenden.md") and "erlaubt sind höchstens 50.000" in error.message

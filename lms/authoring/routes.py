@@ -1,6 +1,7 @@
 import difflib
 import re
 import secrets
+import time
 from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -189,7 +190,8 @@ def _preview(course, form):
 
 
 def _preview_html(course, text):
-    """The text as learners would see it, or the reason it cannot be shown."""
+    """The text as learners would see it, or the reason it cannot be shown
+    (an oversize or pathological text is refused at once, not rendered)."""
     try:
         return render_markdown(text, link_resolver(course.slug, url_for))
     except MarkdownTooComplex as problem:
@@ -469,6 +471,7 @@ def export(course_slug):
 
 
 IMPORT_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")  # secrets.token_urlsafe(16) gives 22
+PREVIEW_LIFETIME_SECONDS = 24 * 60 * 60  # an uploaded zip waits this long for confirm or cancel
 
 
 def _imports_dir():
@@ -477,11 +480,29 @@ def _imports_dir():
     return path
 
 
+def _preview_path(token):
+    if not IMPORT_TOKEN.fullmatch(token):
+        abort(404)
+    return _imports_dir() / f"{token}.zip"
+
+
+def _sweep_old_previews():
+    """Remove uploads whose preview was neither confirmed nor cancelled in time."""
+    cutoff = time.time() - PREVIEW_LIFETIME_SECONDS
+    for path in _imports_dir().glob("*.zip"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:  # confirmed or cancelled meanwhile
+            pass
+
+
 @bp.route("/<course_slug>/import", methods=["GET", "POST"])
 def import_zip(course_slug):
     course = get_course_or_404(course_slug)
     form = ZipUploadForm()
     if form.validate_on_submit():
+        _sweep_old_previews()
         data = form.file.data.read()
         try:
             imported = read_zip(data, expected_course_slug=course.slug)
@@ -499,9 +520,7 @@ def import_zip(course_slug):
 @bp.route("/<course_slug>/import/<token>", methods=["POST"])
 def confirm_import(course_slug, token):
     course = get_course_or_404(course_slug)
-    if not IMPORT_TOKEN.fullmatch(token):
-        abort(404)
-    path = _imports_dir() / f"{token}.zip"
+    path = _preview_path(token)
     if not path.is_file():
         flash("Diese Vorschau ist abgelaufen. Lade die Zip-Datei noch einmal hoch.", "error")
         return redirect(url_for("authoring.import_zip", course_slug=course.slug))
@@ -514,6 +533,14 @@ def confirm_import(course_slug, token):
         _flash_errors(errors)
     finally:
         path.unlink(missing_ok=True)
+    return redirect(url_for("authoring.course", course_slug=course.slug))
+
+
+@bp.route("/<course_slug>/import/<token>/cancel", methods=["POST"])
+def cancel_import(course_slug, token):
+    course = get_course_or_404(course_slug)
+    _preview_path(token).unlink(missing_ok=True)
+    flash("Import abgebrochen. Nichts wurde geändert.", "info")
     return redirect(url_for("authoring.course", course_slug=course.slug))
 
 

@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 from .publishing import validate_tree
 from .quiz_data import dump_quiz, load_quiz, question_at_line
 from .revisions import draft_tree, save_revision
-from .source import SLUG, ContentError, ContentErrors, parse_yaml, split_front_matter
+from .source import MAX_FILE_BYTES, SLUG, TEXT_TOO_BIG, ContentError, ContentErrors, parse_yaml, split_front_matter
 from .tree import COURSE_FILE, Entry, lesson_key, module_slugs, quiz_key, relative_path
 
 
@@ -104,6 +104,8 @@ def save_lesson(course_slug, module_slug, lesson_slug, title, minutes, goals, bo
     else:
         position = tree[key].position
     entry = Entry(position, lesson_text(title, minutes, goals, body))
+    if len(entry.text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise AuthoringError(TEXT_TOO_BIG)
     return save_checked(course_slug, key, entry, author, "Neu angelegt" if new else "Bearbeitet")
 
 

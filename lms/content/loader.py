@@ -26,7 +26,7 @@ from .rendering import markdown_problem, render_markdown
 from .revisions import NOTE_FILES, has_unexported_browser_edits, published_tree, record_tree
 from .tree import read_tree
 from .source import (MAX_TITLE, SLUG, ContentError, ContentErrors, Fields, markdown_structure_errors, ordered_name, parse_yaml,
-                     split_front_matter)
+                     link_error, read_content_file, split_front_matter)
 
 HANDOUT_DIR = "templates"
 SUMMARY_FILE = "summary.md"
@@ -119,19 +119,17 @@ def _hash(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _read_text(path, errors):
+def _read_text(path, root, errors):
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        errors.append(ContentError(str(path), None, f"Die Datei ist nicht UTF-8-kodiert ({error.reason})."))
-    except OSError as error:
-        errors.append(ContentError(str(path), None, f"Die Datei kann nicht gelesen werden: {error.strerror}."))
+        return read_content_file(path, root)
+    except ContentError as error:
+        errors.append(error)
     return None
 
 
-def _read_markdown_file(path, errors, required_keys, optional_keys):
+def _read_markdown_file(path, root, errors, required_keys, optional_keys):
     """Parse front matter and body; return (Fields, body, body_line, text)."""
-    text = _read_text(path, errors)
+    text = _read_text(path, root, errors)
     if text is None:
         return None
     try:
@@ -177,8 +175,16 @@ def _ordered_entries(directory, errors, suffix=None, want_dirs=False, skip=()):
     return entries
 
 
-def _read_lesson(position, slug, path, errors):
-    parsed = _read_markdown_file(path, errors, {"title", "minutes", "goals"}, set())
+def _refuse_link(path, root, errors):
+    """Report ``path`` and return True when it is a symlink (see ``link_error``)."""
+    error = link_error(path, root)
+    if error is not None:
+        errors.append(error)
+    return error is not None
+
+
+def _read_lesson(position, slug, path, root, errors):
+    parsed = _read_markdown_file(path, root, errors, {"title", "minutes", "goals"}, set())
     if parsed is None:
         return None
     fields, body, body_line, text = parsed
@@ -188,8 +194,8 @@ def _read_lesson(position, slug, path, errors):
     return LessonSource(slug, position, str(path), title or "", minutes or 0, goals, body, body_line, _hash(text))
 
 
-def _read_handout(position, slug, path, errors):
-    parsed = _read_markdown_file(path, errors, {"title", "summary"}, {"module"})
+def _read_handout(position, slug, path, root, errors):
+    parsed = _read_markdown_file(path, root, errors, {"title", "summary"}, {"module"})
     if parsed is None:
         return None
     fields, body, body_line, text = parsed
@@ -200,8 +206,8 @@ def _read_handout(position, slug, path, errors):
     )
 
 
-def _read_course_yaml(path, errors):
-    text = _read_text(path, errors)
+def _read_course_yaml(path, root, errors):
+    text = _read_text(path, root, errors)
     if text is None:
         return None, None
     try:
@@ -226,8 +232,16 @@ def _read_completion(fields):
     return completion
 
 
-def _read_course(course_dir, errors):
-    fields, _ = _read_course_yaml(course_dir / "course.yaml", errors)
+def _read_lessons(module, folder, root, course, errors):
+    for position, lesson_slug, lesson_path in _ordered_entries(folder, errors, suffix=".md"):
+        course.link_targets.add(f"lesson:{module.slug}/{lesson_slug}")
+        lesson = _read_lesson(position, lesson_slug, lesson_path, root, errors)
+        if lesson is not None:
+            module.lessons.append(lesson)
+
+
+def _read_course(course_dir, root, errors):
+    fields, _ = _read_course_yaml(course_dir / "course.yaml", root, errors)
     if fields is None:
         return None
     course = CourseSource(
@@ -268,20 +282,17 @@ def _read_course(course_dir, errors):
         if folder is None:
             errors.append(ContentError(str(course_dir / "course.yaml"), line, f"Zum Modul '{slug}' fehlt der Ordner NN-{slug}/."))
             continue
-        for position, lesson_slug, lesson_path in _ordered_entries(folder, errors, suffix=".md"):
-            course.link_targets.add(f"lesson:{slug}/{lesson_slug}")
-            lesson = _read_lesson(position, lesson_slug, lesson_path, errors)
-            if lesson is not None:
-                module.lessons.append(lesson)
+        if not _refuse_link(folder, root, errors):
+            _read_lessons(module, folder, root, course, errors)
         if not module.lessons and not any(e.path.startswith(str(folder)) for e in errors):
             errors.append(ContentError(str(folder), None, "Das Modul enthält keine Lektion (Dateien NN-slug.md)."))
         course.modules.append(module)
 
     handout_dir = course_dir / HANDOUT_DIR
-    if handout_dir.is_dir():
+    if handout_dir.is_dir() and not _refuse_link(handout_dir, root, errors):
         for position, slug, path in _ordered_entries(handout_dir, errors, suffix=".md"):
             course.link_targets.add(f"template:{slug}")
-            handout = _read_handout(position, slug, path, errors)
+            handout = _read_handout(position, slug, path, root, errors)
             if handout is None:
                 continue
             if handout.module_slug and handout.module_slug not in listed:
@@ -290,15 +301,15 @@ def _read_course(course_dir, errors):
 
     summary_path = course_dir / SUMMARY_FILE
     if summary_path.exists():
-        parsed = _read_markdown_file(summary_path, errors, {"title"}, set())
+        parsed = _read_markdown_file(summary_path, root, errors, {"title"}, set())
         if parsed is not None:
             course.guide_summary_title = parsed[0].text("title") or ""
             course.guide_summary_body = parsed[1]
     return course
 
 
-def _read_quiz(path, course, errors):
-    text = _read_text(path, errors)
+def _read_quiz(path, root, course, errors):
+    text = _read_text(path, root, errors)
     if text is None:
         return None
     try:
@@ -398,13 +409,15 @@ def read_content(course_root, quiz_root):
     if not course_root.is_dir():
         raise ContentErrors([ContentError(str(course_root), None, "Der Kursordner existiert nicht.")])
     for course_dir in sorted(p for p in course_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if _refuse_link(course_dir, course_root, errors):
+            continue
         if not SLUG.match(course_dir.name):
             errors.append(ContentError(str(course_dir), None, "Der Ordnername eines Kurses muss ein Slug sein (z. B. mitgliederbetreuung)."))
             continue
         if not (course_dir / "course.yaml").exists():
             errors.append(ContentError(str(course_dir), None, "course.yaml fehlt."))
             continue
-        course = _read_course(course_dir, errors)
+        course = _read_course(course_dir, course_root, errors)
         if course is None:
             continue
         _check_links(course, errors)
@@ -413,6 +426,8 @@ def read_content(course_root, quiz_root):
     by_slug = {c.slug: c for c in courses}
     if quiz_root.is_dir():
         for quiz_dir in sorted(p for p in quiz_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if _refuse_link(quiz_dir, quiz_root, errors):
+                continue
             course = by_slug.get(quiz_dir.name)
             if course is None:
                 errors.append(ContentError(str(quiz_dir), None, f"Quiz-Ordner für unbekannten Kurs '{quiz_dir.name}'."))
@@ -422,7 +437,7 @@ def read_content(course_root, quiz_root):
                     if not path.name.startswith("."):
                         errors.append(ContentError(str(path), None, "Quiz-Dateien müssen auf .yaml enden."))
                     continue
-                quiz = _read_quiz(path, course, errors)
+                quiz = _read_quiz(path, quiz_root, course, errors)
                 if quiz is not None:
                     course.quizzes.append(quiz)
     for course in courses:

@@ -9,8 +9,10 @@ makes, and errors name the file and line the trainer wrote.
 import dataclasses
 import io
 import re
+import struct
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from ..audit import record
@@ -22,9 +24,16 @@ from .revisions import compare_trees, draft_tree, mark_published, published_tree
 from .source import ContentError, ContentErrors
 from .tree import COURSE_FILE, Entry, read_tree, write_tree
 
-MAX_ZIP_BYTES = 20 * 1024 * 1024
+MB = 1024 * 1024
+MAX_ZIP_BYTES = 20 * MB
 MAX_ZIP_FILES = 500
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_UNPACKED_BYTES = 50 * MB
+MAX_ENTRY_BYTES = 5 * MB  # an image may have 5 MB; the loader caps text files at 200 KB
+UNPACK_STEP = 64 * 1024  # bytes read and written per step when unpacking
+LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the lengths of name and extra field
+LOCAL_HEADER_SIGNATURE = b"PK\x03\x04"
+TOO_BIG_UNPACKED = f"Entpackt wäre die Zip-Datei größer als {MAX_UNPACKED_BYTES // MB} MB."
+REMAKE = "Erstelle die Zip-Datei neu."
 VERSION_LINE = re.compile(r'^(version:\s*["\']?)([^"\'\n]*)(["\']?\s*)$', re.MULTILINE)
 
 
@@ -140,53 +149,132 @@ def read_zip(data, expected_course_slug=None):
 
     Raises ContentErrors for anything wrong: not a zip, too big, unsafe
     paths, more or less than one course, invalid content."""
-    def fail(message, path="Zip-Datei"):
-        raise ContentErrors([ContentError(path, None, message)])
-
     if len(data) > MAX_ZIP_BYTES:
-        fail(f"Die Datei ist größer als {MAX_ZIP_BYTES // (1024 * 1024)} MB.")
+        _fail(f"Die Datei ist größer als {MAX_ZIP_BYTES // MB} MB.")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, ValueError):
-        fail("Das ist keine gültige Zip-Datei (beschädigt oder abgeschnitten?).")
+        _fail("Das ist keine gültige Zip-Datei (beschädigt oder abgeschnitten?).")
     if len(members) > MAX_ZIP_FILES:
-        fail(f"Die Zip-Datei enthält mehr als {MAX_ZIP_FILES} Einträge.")
-    if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-        fail("Entpackt wäre die Zip-Datei zu groß.")
-    media = {}
+        _fail(f"Die Zip-Datei enthält mehr als {MAX_ZIP_FILES} Einträge.")
     with tempfile.TemporaryDirectory(prefix="lms-import-") as folder:
         root = Path(folder)
-        for member in members:
-            name = member.filename
-            parts = PurePosixPath(name).parts
-            if name.startswith("/") or "\\" in name or ".." in parts or (parts and ":" in parts[0]):
-                fail("Unsicherer Pfad in der Zip-Datei.", name)
-            if member.is_dir():
-                continue
-            if parts[0] == "media" and len(parts) == 2:
-                media[parts[1]] = _checked_image(parts[1], _read_member(archive, member), name)
-                continue
-            if parts[0] not in {"course", "quizzes"}:
-                fail("Nur die Ordner course/, quizzes/ und media/ sind erlaubt.", name)
-            target = root.joinpath(*parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(_read_member(archive, member))
+        media = _unpack_all(data, members, root)
         if not (root / "course").is_dir():
-            fail("Die Zip-Datei enthält keinen Ordner course/.")
+            _fail("Die Zip-Datei enthält keinen Ordner course/.")
         try:
             courses = read_content(root / "course", root / "quizzes")
         except ContentErrors as errors:
             raise ContentErrors([_relative(error, folder) for error in errors.errors]) from None
         if len(courses) != 1:
-            fail(f"Die Zip-Datei muss genau einen Kurs enthalten, nicht {len(courses)}.")
+            _fail(f"Die Zip-Datei muss genau einen Kurs enthalten, nicht {len(courses)}.")
         course = courses[0]
         if expected_course_slug and course.slug != expected_course_slug:
-            fail(f"Die Zip-Datei enthält den Kurs '{course.slug}', nicht '{expected_course_slug}'.")
+            _fail(f"Die Zip-Datei enthält den Kurs '{course.slug}', nicht '{expected_course_slug}'.")
         tree = read_tree(root / "course" / course.slug, root / "quizzes" / course.slug)
         warnings = [_relative_text(w, folder) for w in course.warnings]
     changes = compare_trees(published_tree(course.slug), tree)
     return ZipImport(course.slug, tree, media, changes, warnings)
+
+
+def _fail(message, path="Zip-Datei"):
+    raise ContentErrors([ContentError(path, None, message)])
+
+
+def _unpack_all(data, members, root):
+    """Unpack the course files below ``root``; return the checked images by name."""
+    media = {}
+    unpacked = 0
+    for member in members:
+        name = member.filename
+        parts = PurePosixPath(name).parts
+        if name.startswith("/") or "\\" in name or ".." in parts or (parts and ":" in parts[0]):
+            _fail("Unsicherer Pfad in der Zip-Datei.", name)
+        if member.is_dir():
+            continue
+        is_image = parts[0] == "media" and len(parts) == 2
+        if not is_image and parts[0] not in {"course", "quizzes"}:
+            _fail("Nur die Ordner course/, quizzes/ und media/ sind erlaubt.", name)
+        limit = min(MAX_ENTRY_BYTES, MAX_UNPACKED_BYTES - unpacked)
+        content = _unpack(data, member, limit)
+        if content is None and limit < MAX_ENTRY_BYTES:
+            _fail(TOO_BIG_UNPACKED)
+        if content is None:
+            _fail(f"Entpackt ist die Datei größer als {MAX_ENTRY_BYTES // MB} MB.", name)
+        unpacked += len(content)
+        if is_image:
+            media[parts[1]] = _checked_image(parts[1], content, name)
+        else:
+            target = root.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        del content  # before the next entry is unpacked: one entry in memory at a time
+    return media
+
+
+def _unpack(data, member, limit):
+    """The bytes of one entry (bytes-like), or None when it holds more than ``limit``.
+
+    The sizes the zip declares are never trusted: the entry is unpacked in
+    small steps that stop as soon as ``limit`` is passed, and only then are
+    the declared size and checksum compared with what came out. A deflate
+    stream must end with its end marker, or the entry was cut off."""
+    if member.flag_bits & 0x1:
+        _fail("Die Datei ist verschlüsselt. Erstelle die Zip-Datei ohne Passwort neu.", member.filename)
+    raw = _packed_bytes(data, member)
+    if member.compress_type == zipfile.ZIP_STORED:
+        content = raw if len(raw) <= limit else None
+        complete = len(raw) == member.compress_size
+    elif member.compress_type == zipfile.ZIP_DEFLATED:
+        content, complete = _inflate(raw, limit, member.filename)
+    else:
+        _fail("Unbekanntes Packverfahren. Erstelle die Zip-Datei mit der Standardeinstellung (Deflate) neu.",
+              member.filename)
+    if content is None:
+        return None
+    if not complete:
+        _fail(f"Die Datei ist unvollständig (abgeschnitten). {REMAKE}", member.filename)
+    if zlib.crc32(content) != member.CRC:
+        _fail(f"Die Prüfsumme (CRC) stimmt nicht: die Datei ist beschädigt. {REMAKE}", member.filename)
+    if len(content) != member.file_size:
+        _fail(f"Die angegebene Größe stimmt nicht: die Datei ist beschädigt. {REMAKE}", member.filename)
+    return content
+
+
+def _packed_bytes(data, member):
+    """The entry's packed bytes as stored after its local header (a view,
+    shorter than declared when the zip is cut off)."""
+    start = member.header_offset
+    if not 0 <= start <= len(data) - LOCAL_HEADER.size:
+        _fail(f"Die Datei ist unvollständig (abgeschnitten). {REMAKE}", member.filename)
+    signature, name_length, extra_length = LOCAL_HEADER.unpack_from(data, start)
+    if signature != LOCAL_HEADER_SIGNATURE:
+        _fail(f"Die Datei ist beschädigt. {REMAKE}", member.filename)
+    begin = start + LOCAL_HEADER.size + name_length + extra_length
+    return memoryview(data)[begin:begin + member.compress_size]
+
+
+def _inflate(raw, limit, name):
+    """Decompress a raw deflate stream step by step: (the bytes, or None
+    once more than ``limit`` come out; whether the end marker was reached)."""
+    stream = zlib.decompressobj(-zlib.MAX_WBITS)
+    output = bytearray()
+    offset = 0
+    try:
+        while not stream.eof:
+            pending = stream.unconsumed_tail
+            if not pending:
+                pending = raw[offset:offset + UNPACK_STEP]
+                offset += len(pending)
+            piece = stream.decompress(pending, UNPACK_STEP)
+            if not piece and not pending:
+                break  # the data ends before the stream does
+            output += piece
+            if len(output) > limit:
+                return None, False
+    except zlib.error:
+        _fail(f"Die Datei ist beschädigt und lässt sich nicht entpacken. {REMAKE}", name)
+    return output, stream.eof
 
 
 def _checked_image(name, data, path):
@@ -197,13 +285,6 @@ def _checked_image(name, data, path):
     except MediaError as error:
         raise ContentErrors([ContentError(path, None, str(error))]) from None
     return dataclasses.replace(prepared, name=name)
-
-
-def _read_member(archive, member):
-    try:
-        return archive.read(member)
-    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as error:
-        raise ContentErrors([ContentError(member.filename, None, f"Nicht lesbar: {error}")]) from None
 
 
 def apply_import(imported, author, build_url, media_folder):

@@ -6,6 +6,7 @@ stay strings instead of silently turning into booleans.
 """
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -13,6 +14,11 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TITLE = 200  # titles are stored in VARCHAR(255) columns
 ORDERED_NAME = re.compile(r"^(\d+)-(.+)$")
+# Per content file (lesson, template, summary, course.yaml, quiz). The biggest
+# shipped lesson has 12 KB, the biggest quiz 25 KB. Rendering grows faster
+# than linearly with the text: a 5 MB lesson took half a minute to load.
+MAX_FILE_BYTES = 200 * 1024
+TEXT_TOO_BIG = f"Der Text ist größer als {MAX_FILE_BYTES // 1024} KB. Kürze ihn oder teile ihn auf."
 
 
 @dataclass
@@ -34,6 +40,51 @@ class ContentErrors(Exception):
     def __init__(self, errors):
         self.errors = list(errors)
         super().__init__("\n".join(str(e) for e in self.errors))
+
+
+def link_error(path, root):
+    """A ContentError when ``path`` (below ``root``) is a symlink or lies in
+    a symlinked folder, else None. Content is only read from real files in
+    the content folder: a link could turn any file of the server into a
+    lesson, and a link to another lesson would fork silently on export."""
+    path, root = Path(path), Path(root)
+    real_root = root.resolve()
+    resolved = path.resolve()
+    try:
+        if resolved == real_root / path.relative_to(root):
+            return None
+    except ValueError:  # not below root at all
+        pass
+    what = "Der Ordner" if path.is_dir() else "Die Datei"
+    if resolved.is_relative_to(real_root):
+        return ContentError(str(path), None, f"{what} ist ein Symlink und wird nicht gelesen. "
+                                             "Ersetze den Link durch eine Kopie.")
+    return ContentError(str(path), None, f"{what} zeigt außerhalb des Inhaltsordners (Symlink) und wird nicht gelesen. "
+                                         "Ersetze den Link durch eine Kopie.")
+
+
+def read_content_file(path, root):
+    """The text of a content file below ``root``; raises ContentError naming it.
+
+    A symlink is refused before anything is read (see ``link_error``), a
+    file over MAX_FILE_BYTES once one byte past the limit is read. A leading
+    byte-order mark is dropped, so a file saved by a Windows editor reads
+    exactly like one without."""
+    path = Path(path)
+    error = link_error(path, root)
+    if error is not None:
+        raise error
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise ContentError(str(path), None, f"Die Datei kann nicht gelesen werden: {error.strerror}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ContentError(str(path), None, TEXT_TOO_BIG)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ContentError(str(path), None, f"Die Datei ist nicht UTF-8-kodiert ({error.reason}).") from None
 
 
 def parse_yaml(text, path, first_line=1):

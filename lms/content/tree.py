@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .source import ContentError, ContentErrors, ordered_name, parse_yaml
+from .source import ContentError, ContentErrors, ordered_name, parse_yaml, read_content_file
 
 COURSE_FILE = "course.yaml"
 SUMMARY_FILE = "summary.md"
@@ -42,28 +42,35 @@ def quiz_key(slug):
 
 
 def read_tree(course_dir, quiz_dir):
-    """Read one course (already validated by ``read_content``) into a tree."""
+    """Read one course (already validated by ``read_content``) into a tree.
+
+    Symlinks are refused here too (ContentErrors), so nothing outside the
+    course's folders ends up in a revision."""
     course_dir, quiz_dir = Path(course_dir), Path(quiz_dir)
-    tree = {COURSE_FILE: Entry(None, _read(course_dir / COURSE_FILE))}
+    tree = {COURSE_FILE: Entry(None, _read(course_dir / COURSE_FILE, course_dir))}
     if (course_dir / SUMMARY_FILE).exists():
-        tree[SUMMARY_FILE] = Entry(None, _read(course_dir / SUMMARY_FILE))
+        tree[SUMMARY_FILE] = Entry(None, _read(course_dir / SUMMARY_FILE, course_dir))
     for folder in sorted(p for p in course_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
         parsed = ordered_name(folder.name)
         if folder.name == HANDOUT_DIR:
             for position, slug, path in _numbered_files(folder, ".md"):
-                tree[template_key(slug)] = Entry(position, _read(path))
+                tree[template_key(slug)] = Entry(position, _read(path, course_dir))
         elif parsed is not None:
             for position, slug, path in _numbered_files(folder, ".md"):
-                tree[lesson_key(parsed[1], slug)] = Entry(position, _read(path))
+                tree[lesson_key(parsed[1], slug)] = Entry(position, _read(path, course_dir))
     if quiz_dir.is_dir():
         for path in sorted(quiz_dir.iterdir()):
             if path.suffix in {".yaml", ".yml"} and not path.name.startswith("."):
-                tree[quiz_key(path.stem)] = Entry(None, _read(path))
+                tree[quiz_key(path.stem)] = Entry(None, _read(path, quiz_dir))
     return tree
 
 
-def _read(path):
-    return path.read_text(encoding="utf-8")
+def _read(path, root):
+    """A file's text; a symlink is refused before it is read."""
+    try:
+        return read_content_file(path, root)
+    except ContentError as error:
+        raise ContentErrors([error]) from None
 
 
 def _numbered_files(folder, suffix):
