@@ -63,7 +63,7 @@ def generate(units, users, rows, rng):
     unit_ids = [u.id for u in Unit.select(Unit.id)]
     password = hash_password("benchmark-passwort")
     insert(User, [{"email": f"person{n}@example.org", "name": f"Person {n:05d}", "password_hash": password,
-                   "login_token": f"t{n}", "email_verified_at": NOW, "created_at": NOW - timedelta(days=rng.randint(1, 800)),
+                   "email_verified_at": NOW, "created_at": NOW - timedelta(days=rng.randint(1, 800)),
                    "is_executive": n == 0} for n in range(users)])
     user_ids = [u.id for u in User.select(User.id).order_by(User.id)]
     memberships = []
@@ -73,6 +73,7 @@ def generate(units, users, rows, rng):
         started = NOW - timedelta(days=rng.randint(30, 800))
         ended = started + timedelta(days=rng.randint(20, 400)) if rng.random() < 0.15 else None
         memberships.append({"user": user_id, "unit": unit_id, "function": function, "started_at": started,
+                            "confirmed_at": started, "confirmed_via": "executive",
                             "ended_at": ended if ended and ended < NOW else None})
     insert(Membership, memberships)
 

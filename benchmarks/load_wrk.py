@@ -1,6 +1,6 @@
 """Throughput and latency of the real app under gunicorn, driven by wrk.
 
-    .venv/bin/python benchmarks/load_wrk.py [--duration 10] [--threads 2] [--connections 16]
+    .venv/bin/python benchmarks/load_wrk.py [--duration 10] [--threads 2] [--connections 8]
                                             [--workers 2] [--worker-threads 1] [--pool-size 4000]
 
 Needs the ``wrk`` load generator (Debian/Ubuntu: ``apt-get install wrk``).
@@ -15,12 +15,17 @@ with a certificate, a third is half way), so the dashboard has something to
 count. Each measurement is a ``wrk --latency`` run of ``--duration`` seconds
 with ``--threads`` threads and ``--connections`` connections:
 
-bare        GET / of a tiny Flask app (one route, a constant HTML string),
-            served by gunicorn with the same worker settings: the floor
-            for "Flask + gunicorn + loopback" on this machine.
+bare        GET /page of a bare Flask app, served by gunicorn with the same
+            worker settings: a Jinja template of the lesson page's size
+            (about 12 KB of HTML built in a loop: a header, navigation, a
+            few dozen paragraphs and a footer). The floor every ratio refers
+            to: what any Flask page of that size costs on this machine.
+bare-tiny   GET / of the same app: a constant string, Flask's empty overhead
+            (an extra line, not a floor).
 lesson      GET /learn/<course>/<module>/<lesson> as a logged-in learner who
-            has opened that lesson before (steady state: the view still runs
-            record_lesson_view, an INSERT OR IGNORE in a write transaction).
+            has opened that lesson before (steady state).
+course      GET /learn/<course>, the course page of the same learner.
+verify      GET /verify/<code> of a valid certificate, no login.
 quiz-resub  POST /quiz/attempt/<token> with a complete, correct answer form
             (and CSRF token) for an attempt that is already submitted. The
             app validates the CSRF token, loads the user and the attempt,
@@ -73,14 +78,30 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "benchmark-passwort-123"
 
 BARE_APP = '''\
-from flask import Flask
+from flask import Flask, render_template_string
 
 app = Flask(__name__)
+
+# About the size of a lesson page: a layout, a navigation and 40 paragraphs.
+PAGE = """<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><title>{{ title }}</title>
+<link rel="stylesheet" href="/static/app.css"></head>
+<body><header><nav><ul>{% for item in nav %}<li><a href="/{{ item }}">{{ item }}</a></li>{% endfor %}</ul></nav></header>
+<main><h1>{{ title }}</h1>
+{% for paragraph in paragraphs %}<p>{{ paragraph }}</p>
+{% endfor %}</main><footer><p>Fuß der Seite</p></footer></body></html>"""
+PARAGRAPHS = [f"Absatz {n}: " + "Genoss*innen begleiten neue Mitglieder in die Strukturen. " * 4 for n in range(40)]
 
 
 @app.get("/")
 def index():
     return "<!doctype html><html lang=de><title>bare</title><p>Hallo, Welt.</p></html>"
+
+
+@app.get("/page")
+def page():
+    return render_template_string(PAGE, title="Eine Lektion", nav=["Start", "Kurs", "Zertifikate", "Konto"],
+                                  paragraphs=PARAGRAPHS)
 '''
 
 
@@ -270,7 +291,7 @@ def create_users(prefix, count, pw_hash, **fields):
 
     now = utcnow()
     rows = [{"email": f"{prefix}{n}@example.org", "name": f"{prefix.capitalize()} {n:04d}", "password_hash": pw_hash,
-             "login_token": secrets.token_urlsafe(16), "email_verified_at": now, "created_at": now, **fields}
+             "email_verified_at": now, "created_at": now, **fields}
             for n in range(count)]
     with db.atomic():
         for start in range(0, len(rows), 500):
@@ -329,8 +350,10 @@ def populate_federation(course, pw_hash, rng):
 
     units = list(Unit.select().order_by(Unit.id))
     people = create_users("officer", len(units) + len(units) // 2, pw_hash)
+    confirmed = utcnow() - timedelta(days=400)
     insert_rows(Membership, [{"user": user.id, "unit": units[index % len(units)].id,
-                              "function": "officer" if index < len(units) else "team"}
+                              "function": "officer" if index < len(units) else "team",
+                              "started_at": confirmed, "confirmed_at": confirmed, "confirmed_via": "executive"}
                              for index, user in enumerate(people)])
     lessons = list(Lesson.select(Lesson.id).join(Module).where(Module.course == course)
                    .order_by(Module.position, Lesson.position))
@@ -543,10 +566,13 @@ def measure_bare(tmp, args):
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with Gunicorn("bare_app:app", tmp / "gunicorn-bare.log", env, workers=args.workers, threads=args.worker_threads,
                   cwd=tmp, pythonpath=tmp) as server:
-        for _ in range(4):
-            status, _, _ = Browser(server.base).request("/")
-            check(status == 200, f"bare page answered {status}")
-        return server.description, run_wrk(server.base + "/", lua_fixed_request(), tmp, "bare", args)
+        for path in ("/", "/page"):
+            status, _, body = Browser(server.base).request(path)
+            check(status == 200, f"bare page {path} answered {status}")
+        page = run_wrk(server.base + "/page", lua_fixed_request(), tmp, "bare", args)
+        page["bytes"] = len(Browser(server.base).request("/page")[2].encode())
+        tiny = run_wrk(server.base + "/", lua_fixed_request(), tmp, "bare-tiny", args)
+        return server.description, page, tiny
 
 
 def prepare(app, course, args):
@@ -562,7 +588,7 @@ def prepare(app, course, args):
     pw_hash = password_hash()
     with app.app_context():
         started = time.perf_counter()
-        populate_federation(course, pw_hash, rng)
+        people = populate_federation(course, pw_hash, rng)
         learner = create_users("learner", 1, pw_hash)[0]
         create_users("executive", 1, pw_hash, is_executive=True)
         submitters = create_users("submitter", args.pool_users, pw_hash)
@@ -590,10 +616,14 @@ def prepare(app, course, args):
         refresh_enrollments(course, [user.id for user in submitters])
         rng.shuffle(pool)
         lesson_path = f"/learn/{course.slug}/{lesson.module.slug}/{lesson.slug}"
+        from lms.models import Certificate
+
+        certificate = Certificate.select().where(Certificate.user == people[0].id).get()
         print(f"prepared data in {time.perf_counter() - started:.1f} s: "
               f"{len(pool)} open attempts for quiz-submit ({len(submitters)} learners x {len(quizzes)} quizzes "
               f"x {copies})", flush=True)
-        return {"learner": learner.email, "lesson_path": lesson_path, "resub_token": resub.token,
+        return {"learner": learner.email, "lesson_path": lesson_path, "course_path": f"/learn/{course.slug}",
+                "verify_path": f"/verify/{certificate.code}", "resub_token": resub.token,
                 "resub_form": resub_form, "pool": pool, "pool_tokens": [token for _, token, _ in pool]}
 
 
@@ -645,6 +675,16 @@ def measure_app(tmp, app, course, data, secret_key, args):
             check(status == 200, f"lesson page answered {status}")
         results["lesson"] = run_wrk(server.base + data["lesson_path"],
                                     lua_fixed_request(cookie=learner.cookie_header()), tmp, "lesson", args)
+        results["lesson"]["bytes"] = len(body.encode())
+
+        # (b') course page, (b'') public verify page
+        status, _, body = learner.request(data["course_path"])
+        check(status == 200, f"course page answered {status}")
+        results["course"] = run_wrk(server.base + data["course_path"],
+                                    lua_fixed_request(cookie=learner.cookie_header()), tmp, "course", args)
+        status, _, body = Browser(server.base).request(data["verify_path"])
+        check(status == 200 and "Gültig" in body, f"verify page answered {status}")
+        results["verify"] = run_wrk(server.base + data["verify_path"], lua_fixed_request(), tmp, "verify", args)
 
         # (c) re-submission of a submitted attempt
         resub_path = f"/quiz/attempt/{data['resub_token']}"
@@ -685,15 +725,22 @@ def measure_app(tmp, app, course, data, secret_key, args):
         return server.description, results
 
 
-EXPECTED = {"bare": {"200"}, "lesson": {"200"}, "quiz-resub": {"302->result"}, "quiz-submit": {"302->result"},
-            "dashboard": {"200"}}
+EXPECTED = {"bare": {"200"}, "bare-tiny": {"200"}, "lesson": {"200"}, "course": {"200"}, "verify": {"200"},
+            "quiz-resub": {"302->result"}, "quiz-submit": {"302->result"}, "dashboard": {"200"}}
 LABELS = {
-    "bare": "(a) bare Flask page        GET /",
-    "lesson": "(b) lesson page (learner)  GET",
-    "quiz-resub": "(c) quiz re-submission     POST",
-    "quiz-submit": "(c') quiz first submission POST",
-    "dashboard": "(d) executive dashboard    GET",
+    "bare": "(a) bare page, lesson-sized  GET",
+    "bare-tiny": "    bare constant string     GET",
+    "lesson": "(b) lesson page (learner)    GET",
+    "course": "    course page (learner)    GET",
+    "verify": "    verify page (public)     GET",
+    "quiz-resub": "(c) quiz re-submission       POST",
+    "quiz-submit": "(c') quiz first submission  POST",
+    "dashboard": "(d) executive dashboard      GET",
 }
+# Issue 13's targets: requests/s as a share of the lesson-sized bare page,
+# and the p99 of the lesson and course page at 8 connections.
+TARGETS = {"lesson": 0.5, "course": 0.5, "verify": 0.8, "dashboard": 0.3}
+P99_TARGET_MS = {"lesson": 20, "course": 20}
 
 
 def load_average():
@@ -716,12 +763,21 @@ def report(results, descriptions, args):
     print(f"wrk --latency -t{args.threads} -c{args.connections} -d{args.duration}s; "
           f"{os.cpu_count()} CPUs, {load_average()} (before: {args.load_before}); wrk runs on the same machine")
     print(f"bare: {descriptions[0]}; app: {descriptions[1]}; SQLite (WAL) in a temp instance folder")
-    print(f"{'':<34}{'req/s':>9} {'p50 ms':>9} {'p99 ms':>9}   {'req/s':>7} {'p50':>7} {'p99':>7}  (x bare)")
-    problems = []
+    print(f"page sizes: bare {bare['bytes']:,} bytes, lesson {results['lesson']['bytes']:,} bytes")
+    print(f"{'':<36}{'req/s':>9} {'p50 ms':>9} {'p99 ms':>9}   {'req/s':>7} {'p50':>7} {'p99':>7}  (x bare)  target")
+    problems, missed = [], []
     for name, label in LABELS.items():
         r = results[name]
-        print(f"{label:<34}{r['rps']:>9.1f} {r['p50']:>9.2f} {r['p99']:>9.2f}   "
-              f"{r['rps'] / bare['rps']:>7.3f} {r['p50'] / bare['p50']:>7.1f} {r['p99'] / bare['p99']:>7.1f}")
+        ratio = r["rps"] / bare["rps"]
+        target = ""
+        if name in TARGETS:
+            ok = ratio >= TARGETS[name] and r["p99"] < P99_TARGET_MS.get(name, float("inf"))
+            target = f">= {TARGETS[name]}x" + (f", p99 < {P99_TARGET_MS[name]} ms" if name in P99_TARGET_MS else "")
+            target += "  ok" if ok else "  MISSED"
+            if not ok:
+                missed.append(name)
+        print(f"{label:<36}{r['rps']:>9.1f} {r['p50']:>9.2f} {r['p99']:>9.2f}   "
+              f"{ratio:>7.3f} {r['p50'] / bare['p50']:>7.1f} {r['p99'] / bare['p99']:>7.1f}  {target}")
         unexpected = {k: v for k, v in r["statuses"].items() if k not in EXPECTED[name]}
         errors = {k: v for k, v in r["socket_errors"].items() if v}
         if unexpected or errors or r["non_2xx_3xx"]:
@@ -738,6 +794,7 @@ def report(results, descriptions, args):
     print("responses: " + "; ".join(f"{name} {results[name]['statuses']}" for name in LABELS))
     for problem in problems:
         print(f"PROBLEM {problem}")
+    print("targets: " + ("all met" if not missed else "missed for " + ", ".join(missed)))
     return not problems
 
 
@@ -746,7 +803,7 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--worker-threads", type=int, default=1,
                         help="gunicorn --threads per worker (default 1: sync workers)")
@@ -767,11 +824,11 @@ def main():
     try:
         with TempDir("lms-load-wrk-") as tmp:
             print(f"measuring the bare Flask page ({args.duration} s) ...", flush=True)
-            bare_description, bare = measure_bare(tmp, args)
+            bare_description, bare, tiny = measure_bare(tmp, args)
             app, course = setup_app(tmp / "instance", secret_key)
             data = prepare(app, course, args)
             app_description, results = measure_app(tmp, app, course, data, secret_key, args)
-            results["bare"] = bare
+            results["bare"], results["bare-tiny"] = bare, tiny
             ok = report(results, (bare_description, app_description), args)
             return 0 if ok else 1
     except KeyboardInterrupt:

@@ -24,11 +24,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from peewee import Case, fn
 
+from .catalog import published_courses
 from .models import (Certificate, Course, Enrollment, Lesson, LessonProgress, Membership, Module, Quiz, QuizAttempt,
-                     Region, Unit, User)
+                     Region, Unit, User, db)
 from .database import parse_timestamp, raw_rows
 from .progress import as_datetime, required_steps
 from .timeutil import utcnow
+from .units import all_units
 
 OFFICER_FUNCTIONS = Membership.OFFICER_FUNCTIONS
 STATUS_LABELS = {
@@ -44,12 +46,12 @@ DEFAULT_EXPIRING_DAYS = 60
 
 def required_course():
     """The course whose certificate counts as 'trained' (REQUIRED_COURSE, or
-    the first course when that is not set)."""
+    the first course when that is not set), from the catalog."""
     slug = current_app.config.get("REQUIRED_COURSE")
-    query = Course.select().where(~Course.is_retired)
+    courses = [published.course for published in published_courses()]
     if slug:
-        return query.where(Course.slug == slug).first()
-    return query.order_by(Course.id).first()
+        return next((course for course in courses if course.slug == slug), None)
+    return min(courses, key=lambda course: course.id, default=None)
 
 
 def membership_running(at):
@@ -185,6 +187,11 @@ def _add_certificates(course, user_ids_query, at, result):
                     .where((Certificate.course == course) & (Certificate.issued_at <= at)
                            & Certificate.user.in_(user_ids_query))
                     .order_by(Certificate.issued_at.desc()))
+    _collect_certificates(rows, at, result)
+
+
+def _collect_certificates(rows, at, result):
+    """Add certificate rows (newest first) to each person's progress."""
     for id_, user_id, code, issued, expires, revoked, superseded_by in rows:
         certificate = Certificate(id=id_, user=user_id, code=code, issued_at=parse_timestamp(issued),
                                   expires_at=parse_timestamp(expires), revoked_at=parse_timestamp(revoked),
@@ -204,20 +211,20 @@ def unit_coverage(course, at=None, expiring_days=DEFAULT_EXPIRING_DAYS, unit_ids
     """UnitStatus for every unit that existed at ``at`` (default: now),
     optionally only the given units or the units of one region."""
     moment = at or utcnow()
-    units = Unit.select(Unit, Region).join(Region).where(unit_existing(moment)).order_by(Unit.name)
-    officer_condition = Membership.function.in_(OFFICER_FUNCTIONS) & membership_running(moment)
+    units = [unit for unit in all_units() if unit.created_at <= moment
+             and (unit.retired_at is None or unit.retired_at > moment)]
     if unit_ids is not None:
-        units = units.where(Unit.id.in_(unit_ids))
-        officer_condition &= Membership.unit.in_(unit_ids)
+        wanted = set(unit_ids)
+        units = [unit for unit in units if unit.id in wanted]
     if region:
-        units = units.where(Region.name == region)
-        officer_condition &= Membership.unit.in_(Unit.select(Unit.id).join(Region).where(Region.name == region))
-    # Plain rows, not models: building thousands of joined model objects
-    # costs more than the query.
-    memberships = raw_rows(Membership.select(Membership.id, Membership.unit, Membership.user, User.name, User.email,
-                                             Membership.function, Membership.confirmed_at)
-                           .join(User).where(officer_condition).order_by(Membership.confirmed_at))
-    progress = people_progress(course, Membership.select(Membership.user).where(officer_condition), at)
+        units = [unit for unit in units if unit.region.name == region]
+    only = [unit.id for unit in units] if unit_ids is not None or region else None
+    officers = _Officers(moment, only)
+    memberships = officers.rows()
+    if at is None:
+        progress = _present_progress(course, officers)
+    else:
+        progress = people_progress(course, officers.user_ids_query(), at)
 
     officers_by_unit = defaultdict(list)
     for membership_id, unit_id, user_id, name, email, function, confirmed_at in memberships:
@@ -225,6 +232,65 @@ def unit_coverage(course, at=None, expiring_days=DEFAULT_EXPIRING_DAYS, unit_ids
                                                        parse_timestamp(confirmed_at), progress[user_id]))
     soon = moment + timedelta(days=expiring_days)
     return [_unit_status(unit, officers_by_unit[unit.id], soon) for unit in units]
+
+
+class _Officers:
+    """The officers (officer and team functions) holding office at a moment,
+    optionally only in some units, as raw SQL: the dashboard asks for them on
+    every page, and building the same peewee queries each time cost more than
+    running them."""
+
+    def __init__(self, moment, unit_ids=None):
+        p = db.obj.param
+        self.where = (f"m.function IN ({p}, {p}) AND m.confirmed_at IS NOT NULL AND m.confirmed_at <= {p} "
+                      f"AND (m.ended_at IS NULL OR m.ended_at > {p})")
+        stamp = Membership.confirmed_at.db_value(moment)
+        self.params = [*OFFICER_FUNCTIONS, stamp, stamp]
+        if unit_ids is not None:
+            self.where += f" AND m.unit_id IN ({', '.join([p] * len(unit_ids)) or 'NULL'})"
+            self.params += unit_ids
+        self.moment = moment
+        self.unit_ids = unit_ids
+
+    def rows(self):
+        return db.execute_sql(
+            'SELECT m.id, m.unit_id, m.user_id, u.name, u.email, m.function, m.confirmed_at FROM membership AS m '
+            f'JOIN "user" AS u ON u.id = m.user_id WHERE {self.where} ORDER BY m.confirmed_at',
+            self.params).fetchall()
+
+    def user_ids_sql(self):
+        return f"SELECT m.user_id FROM membership AS m WHERE {self.where}"
+
+    def user_ids_query(self):
+        """The same officers as a peewee subquery (for the past-date path)."""
+        condition = Membership.function.in_(OFFICER_FUNCTIONS) & membership_running(self.moment)
+        if self.unit_ids is not None:
+            condition &= Membership.unit.in_(self.unit_ids or [0])
+        return Membership.select(Membership.user).where(condition)
+
+
+def _present_progress(course, officers):
+    """``people_progress`` for now, in two raw queries (see _Officers)."""
+    p = db.obj.param
+    lesson_ids, quiz_ids = required_steps(course)
+    total = len(lesson_ids) + len(quiz_ids)
+    result = defaultdict(lambda: PersonProgress(steps_total=total))
+    rows = db.execute_sql(
+        "SELECT e.user_id, e.steps_done, e.started_at, e.last_activity_at FROM enrollment AS e "
+        f"WHERE e.course_id = {p} AND e.user_id IN ({officers.user_ids_sql()})",
+        [course.id, *officers.params]).fetchall()
+    for user_id, steps_done, started_at, last_activity in rows:
+        person = result[user_id]
+        person.steps_done, person.started = steps_done, started_at is not None
+        person.last_activity = parse_timestamp(last_activity)
+    now = officers.moment
+    certificates = db.execute_sql(
+        "SELECT c.id, c.user_id, c.code, c.issued_at, c.expires_at, c.revoked_at, c.superseded_by_id "
+        f"FROM certificate AS c WHERE c.course_id = {p} AND c.issued_at <= {p} "
+        f"AND c.user_id IN ({officers.user_ids_sql()}) ORDER BY c.issued_at DESC",
+        [course.id, Certificate.issued_at.db_value(now), *officers.params]).fetchall()
+    _collect_certificates(certificates, now, result)
+    return result
 
 
 def _unit_status(unit, officers, soon):
@@ -286,15 +352,14 @@ def trained_units_over_time(course, months=12, now=None):
     running and certificate valid). The months are then counted in memory."""
     moments = month_ends(months, now)
     far_future = datetime.max
-    units = {unit_id: (parse_timestamp(created), parse_timestamp(retired)) for unit_id, created, retired in
-             raw_rows(Unit.select(Unit.id, Unit.created_at, Unit.retired_at))}
+    units = {unit.id: (unit.created_at, unit.retired_at) for unit in all_units()}
     spans = defaultdict(list)
-    pairs = raw_rows(Membership
-                     .select(Membership.unit, Membership.confirmed_at, Membership.ended_at, Certificate.issued_at,
-                             Certificate.expires_at, Certificate.revoked_at)
-                     .join(Certificate, on=(Certificate.user == Membership.user))
-                     .where(Membership.function.in_(OFFICER_FUNCTIONS) & Membership.confirmed_at.is_null(False)
-                            & (Certificate.course == course)))
+    p = db.obj.param  # raw SQL: the overview asks for this on every view
+    pairs = db.execute_sql(
+        "SELECT m.unit_id, m.confirmed_at, m.ended_at, c.issued_at, c.expires_at, c.revoked_at "
+        "FROM membership AS m JOIN certificate AS c ON c.user_id = m.user_id "
+        f"WHERE m.function IN ({p}, {p}) AND m.confirmed_at IS NOT NULL AND c.course_id = {p}",
+        [*OFFICER_FUNCTIONS, course.id]).fetchall()
     for unit_id, started, ended, issued, expires, revoked in pairs:
         start = max(parse_timestamp(started), parse_timestamp(issued))
         end = min(parse_timestamp(ended) or far_future, parse_timestamp(expires) or far_future,

@@ -27,14 +27,33 @@ SQLITE_PRAGMAS = {
 }
 
 
+# Connections are kept in a pool per process (playhouse.pool): closing one at
+# the end of a request hands it back instead of closing it, so the next request
+# neither reconnects nor sets the pragmas again. Idle ones are dropped after
+# STALE_SECONDS.
+POOL_SIZE = 16
+STALE_SECONDS = 300
+
+
+def pooled(url):
+    """``url`` with the scheme of its pooled variant (sqlite+pool, postgresql+pool)."""
+    scheme, sep, rest = url.partition("://")
+    if "+pool" in scheme or scheme not in {"sqlite", "postgres", "postgresql"}:
+        return url
+    return f"{scheme}+pool{sep}{rest}"
+
+
 def open_database(url):
     """A peewee database for ``url`` (sqlite:///path or postgresql://...)."""
+    pool = {"max_connections": POOL_SIZE, "stale_timeout": STALE_SECONDS}
     if url.startswith("sqlite"):
         # Every transaction begins IMMEDIATE: a writer takes the write lock at
         # BEGIN, so two writers queue on busy_timeout instead of one failing
         # with "database is locked" when it upgrades a read lock mid-way.
-        return connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15)
-    return connect(url)
+        # A pooled connection may serve another thread later, one thread at a time.
+        return connect(pooled(url), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15,
+                       check_same_thread=False, **pool)
+    return connect(pooled(url), **pool)
 
 
 def lock_rows(query):

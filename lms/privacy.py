@@ -20,6 +20,7 @@ from .content.rendering import render_markdown
 from .models import (Certificate, LessonProgress, LoginAttempts, Membership, QuizAttempt, ReminderLog, SiteSetting,
                      SiteText, User, db)
 from .sessions import end_all_sessions
+from .settings import setting, store_setting
 from .throttle import account_hash
 from .timeutil import utcnow
 
@@ -169,14 +170,12 @@ def mark_warned(user):
 
 
 def dashboard_shows_names():
-    row = SiteSetting.get_or_none(SiteSetting.key == SHOW_NAMES_KEY)
-    return row is None or row.value == "1"
+    return setting(SHOW_NAMES_KEY, "1") == "1"
 
 
 def set_dashboard_shows_names(show, admin):
     with db.atomic():
-        SiteSetting.insert(key=SHOW_NAMES_KEY, value="1" if show else "0").on_conflict(
-            conflict_target=[SiteSetting.key], update={SiteSetting.value: "1" if show else "0"}).execute()
-        setting = SiteSetting.get(SiteSetting.key == SHOW_NAMES_KEY)
-        record(admin, "settings.dashboard_names", setting,
+        store_setting(SHOW_NAMES_KEY, "1" if show else "0")
+        row = SiteSetting.get(SiteSetting.key == SHOW_NAMES_KEY)
+        record(admin, "settings.dashboard_names", row,
                "Dashboard zeigt Namen." if show else "Dashboard zeigt keine Namen mehr.")

@@ -1,15 +1,18 @@
 """A learner's progress through a course, and the course's completion rule.
 
-``course_outline`` gathers everything a course page or the completion check
-needs in a fixed handful of queries, whatever the size of the course.
+A course page or the completion check needs the course's structure and the
+learner's records. The structure comes from the in-memory catalog
+(``lms.catalog``); the records from one query (``learner_records``);
+``build_outline`` puts them together in Python.
 """
-from dataclasses import dataclass, field
-
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from peewee import EXCLUDED, JOIN, Case, fn
 
+from .catalog import published_course
+from .database import parse_timestamp
 from .models import Certificate, Course, Enrollment, Lesson, LessonProgress, Module, Quiz, QuizAttempt, db
 from .timeutil import utcnow
 
@@ -147,57 +150,102 @@ def published_modules(course):
     return Module.select().where((Module.course == course) & ~Module.is_retired).order_by(Module.position)
 
 
-def course_outline(course, user, since=None):
-    """The course's modules, lessons and quizzes with this user's progress.
+@dataclass
+class LearnerRecords:
+    """What one learner did in one course, read in one query (see
+    ``learner_records``)."""
 
-    ``since``: count only lessons completed and quizzes passed after this
-    moment (used for recertification); None counts everything."""
-    modules = list(published_modules(course))
-    # Titles and positions only: the lesson texts are not needed for an outline.
-    lessons = list(
-        Lesson.select(Lesson.id, Lesson.module, Lesson.slug, Lesson.position, Lesson.title, Lesson.minutes,
-                      Lesson.goals, Lesson.is_retired, Module)
-        .join(Module)
-        .where((Module.course == course) & ~Module.is_retired & ~Lesson.is_retired)
-        .order_by(Module.position, Lesson.position)
-    )
-    done_condition = (LessonProgress.user == user) & LessonProgress.completed_at.is_null(False)
-    passed_condition = (QuizAttempt.user == user) & (QuizAttempt.passed == True)  # noqa: E712
-    if since is not None:
-        done_condition &= LessonProgress.completed_at > since
-        passed_condition &= QuizAttempt.submitted_at > since
-    # Joins rather than IN (<every id>): the query stays the same size
-    # however many lessons a course has.
-    done = set()
-    if user is not None and lessons:
-        done = {lesson_id for (lesson_id,) in (
-            LessonProgress.select(LessonProgress.lesson).join(Lesson).join(Module)
-            .where(done_condition & (Module.course == course)).tuples())}
-    quizzes = list(Quiz.select().where((Quiz.course == course) & ~Quiz.is_retired))
-    passed = set()
-    if user is not None and quizzes:
-        passed = {quiz_id for (quiz_id,) in (
-            QuizAttempt.select(QuizAttempt.quiz).distinct().join(Quiz)
-            .where(passed_condition & (Quiz.course == course)).tuples())}
-    by_module = {m.id: ModuleOutline(m, []) for m in modules}
-    for lesson in lessons:
-        by_module[lesson.module_id].lessons.append((lesson, lesson.id in done))
-    outline = CourseOutline(course, [by_module[m.id] for m in modules])
-    for quiz in quizzes:
+    lessons: dict = field(default_factory=dict)  # lesson id -> (first seen, completed or None)
+    passed: dict = field(default_factory=dict)  # quiz id -> latest passed submission
+    certificates: list = field(default_factory=list)  # [Certificate], newest first
+
+    def completed_since(self, lesson_id, since):
+        completed = self.lessons.get(lesson_id, (None, None))[1]
+        return completed is not None and (since is None or completed > since)
+
+    def passed_since(self, quiz_id, since):
+        submitted = self.passed.get(quiz_id)
+        return submitted is not None and (since is None or submitted > since)
+
+
+def _records_sql(database):
+    """The union behind ``learner_records``, built once per database kind
+    (building SQL text is a large part of a small query's cost)."""
+    p = database.param
+    return (
+        f"SELECT 1, lesson_id, first_seen_at, completed_at, NULL, NULL, NULL FROM lesson_progress "
+        f"WHERE user_id = {p} "
+        f"UNION ALL SELECT 2, quiz_id, MAX(submitted_at), NULL, NULL, NULL, NULL FROM quiz_attempt "
+        f"WHERE user_id = {p} AND passed = {p} GROUP BY quiz_id "
+        f"UNION ALL SELECT 3, id, issued_at, expires_at, revoked_at, superseded_by_id, code FROM certificate "
+        f"WHERE user_id = {p} AND course_id = {p}")
+
+
+_RECORDS_SQL = {}
+
+
+def learner_records(user, course):
+    """LearnerRecords of ``user`` in ``course``: lessons seen and completed,
+    quizzes passed, certificates. One query, however big the course."""
+    records = LearnerRecords()
+    if user is None or not getattr(user, "id", None):
+        return records
+    database = db.obj
+    sql = _RECORDS_SQL.get(type(database))
+    if sql is None:
+        sql = _RECORDS_SQL[type(database)] = _records_sql(database)
+    rows = db.execute_sql(sql, (user.id, user.id, True, user.id, course.id)).fetchall()
+    for kind, item_id, first, second, third, fourth, code in rows:
+        if kind == 1:
+            records.lessons[item_id] = (parse_timestamp(first), parse_timestamp(second))
+        elif kind == 2:
+            records.passed[item_id] = parse_timestamp(first)
+        else:
+            records.certificates.append(Certificate(
+                id=item_id, user=user.id, course=course.id, code=code, issued_at=parse_timestamp(first),
+                expires_at=parse_timestamp(second), revoked_at=parse_timestamp(third), superseded_by=fourth))
+    records.certificates.sort(key=lambda c: c.issued_at, reverse=True)
+    return records
+
+
+def build_outline(published, records, since=None):
+    """The CourseOutline of a published course (``catalog.PublishedCourse``)
+    for a learner's records. ``since``: count only lessons completed and
+    quizzes passed after this moment (recertification); None counts all."""
+    outline = CourseOutline(published.course)
+    by_module = {}
+    for module in published.modules:
+        lessons = [(lesson, records.completed_since(lesson.id, since)) for lesson in published.lessons_by_module[module.id]]
+        by_module[module.id] = ModuleOutline(module, lessons)
+        outline.modules.append(by_module[module.id])
+    for quiz in published.quizzes:
+        passed = records.passed_since(quiz.id, since)
         if quiz.is_final:
-            outline.final_quiz, outline.final_quiz_passed = quiz, quiz.id in passed
+            outline.final_quiz, outline.final_quiz_passed = quiz, passed
         elif quiz.module_id in by_module:
-            by_module[quiz.module_id].quiz = quiz
-            by_module[quiz.module_id].quiz_passed = quiz.id in passed
+            by_module[quiz.module_id].quiz, by_module[quiz.module_id].quiz_passed = quiz, passed
     return outline
 
 
-def record_lesson_view(user, lesson, course):
+def course_outline(course, user, since=None):
+    """The course's published modules, lessons and quizzes with this user's
+    progress (pages use ``learner_view``)."""
+    published = published_course(course.slug)
+    if published is None:  # retired: nothing left to complete
+        return CourseOutline(course)
+    return build_outline(published, learner_records(user, course), since)
+
+
+def record_lesson_view(user, lesson, course, records=None):
     """Remember that the user opened the lesson (first time only).
 
-    Most views are repeat views: a read decides, so they never wait for the
-    (single, on SQLite) write lock."""
-    if LessonProgress.select().where((LessonProgress.user == user) & (LessonProgress.lesson == lesson)).exists():
+    Most views are repeat views: the learner's records (read anyway for the
+    page) decide, so they neither query again nor wait for the (single, on
+    SQLite) write lock."""
+    if records is not None and lesson.id in records.lessons:
+        return
+    if records is None and LessonProgress.select().where(
+            (LessonProgress.user == user) & (LessonProgress.lesson == lesson)).exists():
         return
     with db.atomic():
         inserted = (LessonProgress.insert(user=user, lesson=lesson, first_seen_at=utcnow())
@@ -223,15 +271,14 @@ as_datetime = LessonProgress.completed_at.python_value
 
 
 def required_steps(course):
-    """(ids of the lessons, ids of the quizzes) the completion rule counts."""
-    rule = course.completion or {}
-    lesson_ids = []
-    if rule.get("lessons", "all") == "all":
-        lesson_ids = [l.id for l in Lesson.select(Lesson.id).join(Module)
-                      .where((Module.course == course) & ~Module.is_retired & ~Lesson.is_retired)]
-    quizzes = (Quiz.select(Quiz.id, Quiz.is_final).join(Module, JOIN.LEFT_OUTER)
-               .where((Quiz.course == course) & ~Quiz.is_retired & (Module.id.is_null() | ~Module.is_retired)))
-    quiz_ids = [q.id for q in quizzes
+    """(ids of the lessons, ids of the quizzes) the completion rule counts,
+    from the catalog (nothing retired counts)."""
+    published = published_course(course.slug)
+    if published is None:
+        return [], []
+    rule = published.course.completion or {}
+    lesson_ids = [lesson.id for lesson in published.lessons] if rule.get("lessons", "all") == "all" else []
+    quiz_ids = [q.id for q in published.quizzes
                 if (q.is_final and rule.get("final_quiz") == "passed")
                 or (not q.is_final and rule.get("module_quizzes", "passed") == "passed")]
     return lesson_ids, quiz_ids
@@ -309,12 +356,17 @@ class LearnerView:
     renewing: bool = False
 
 
-def learner_view(course, user, now=None):
+def learner_view(course, user, now=None, records=None):
+    """The course as ``user`` sees it now: outline, latest certificate and
+    whether they are renewing. One query for the user's records; the course
+    itself comes from the in-memory catalog."""
     now = now or utcnow()
-    certificate = latest_certificate(user, course)
+    published = published_course(course.slug)
+    records = records if records is not None else learner_records(user, course)
+    certificate = records.certificates[0] if records.certificates else None
     if certificate is None:
-        return LearnerView(course_outline(course, user))
-    since = course_outline(course, user, since=certificate.issued_at)
+        return LearnerView(build_outline(published, records))
+    since = build_outline(published, records, since=certificate.issued_at)
     renewing = (certificate.status(now) != "valid" or since.has_started
                 or (certificate.expires_at is not None and certificate.expires_at - now <= RENEWAL_WINDOW))
-    return LearnerView(since if renewing else course_outline(course, user), certificate, renewing)
+    return LearnerView(since if renewing else build_outline(published, records), certificate, renewing)

@@ -10,10 +10,18 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+import threading
+
+from flask import current_app, has_app_context
+
+from . import settings
 from .audit import record
 from .forms import has_control_characters
 from .models import Membership, Region, Unit, db
 from .timeutil import utcnow
+
+UNITS_REVISION = "units_revision"
+_lock = threading.Lock()
 
 REQUIRED_COLUMNS = ("name", "kind", "region")
 OPTIONAL_COLUMNS = ("area_type", "regierungsbezirk")
@@ -91,6 +99,33 @@ def parse_units_csv(text):
     return rows
 
 
+# --- all units, kept in memory ---------------------------------------------------------
+
+
+def units_changed():
+    """Call in the transaction that adds, renames, merges or retires units."""
+    settings.new_revision(UNITS_REVISION)
+
+
+def all_units():
+    """Every unit, retired ones too, with its region, by name: kept per
+    process and read again only when the units revision changed (the
+    dashboard lists them on every page). Read-only: never change or save
+    these rows."""
+    if not has_app_context():
+        return _load_units()
+    revision = settings.setting(UNITS_REVISION, "")
+    cached = current_app.extensions.get("lms_units")
+    if cached is None or cached[0] != revision:
+        with _lock:
+            cached = current_app.extensions["lms_units"] = (revision, _load_units())
+    return cached[1]
+
+
+def _load_units():
+    return list(Unit.select(Unit, Region).join(Region).order_by(Unit.name))
+
+
 def import_units(text):
     """Add and update units from CSV text in one transaction; return a report."""
     rows = parse_units_csv(text)
@@ -115,6 +150,8 @@ def import_units(text):
                 report.updated.append((row["name"], changed))
             else:
                 report.unchanged += 1
+        if report.created or report.updated:
+            units_changed()
     return report
 
 
@@ -135,6 +172,7 @@ def save_unit(actor, name, kind, region_name, unit=None):
         if clash:
             raise UnitChangeError(f"Es gibt schon eine Gliederung namens „{name}“.")
         region, _ = Region.get_or_create(name=region_name)
+        units_changed()
         if unit is None:
             unit = Unit.create(name=name, kind=kind, region=region)
             record(actor, "unit.create", unit, f"{unit.display_name} angelegt ({region_name}).")
@@ -153,6 +191,7 @@ def set_board_confirms(actor, unit, allowed):
         updated = Unit.update(board_confirms=allowed).where((Unit.id == unit.id)
                                                            & (Unit.board_confirms != allowed)).execute()
         if updated:
+            units_changed()
             record(actor, "unit.board_confirms", unit,
                    f"Der Vorstand von {unit.display_name} bestätigt Anfragen {'jetzt selbst' if allowed else 'nicht mehr'}.",
                    allowed=allowed)
@@ -165,6 +204,7 @@ def retire_unit(actor, unit):
             raise UnitChangeError(f"In {unit.display_name} sind noch Personen eingetragen oder Anfragen offen. "
                                   "Verschiebe sie zuerst oder führe die Gliederung mit einer anderen zusammen.")
         Unit.update(retired_at=utcnow()).where((Unit.id == unit.id) & Unit.retired_at.is_null()).execute()
+        units_changed()
         record(actor, "unit.retire", unit, f"{unit.display_name} stillgelegt.")
 
 
@@ -198,6 +238,7 @@ def merge_units(actor, unit, into):
         if new_rows:
             Membership.insert_many(new_rows).execute()
         Unit.update(retired_at=now, merged_into=into).where(Unit.id == unit.id).execute()
+        units_changed()
         coalesced = len(running) - len(new_rows)
         record(actor, "unit.merge", unit, f"{unit.display_name} in {into.display_name} aufgegangen "
                                           f"({len(running)} Person(en) übernommen"

@@ -8,6 +8,7 @@ from email.policy import default as default_policy
 from aiosmtpd.controller import Controller
 
 from lms.accounts import hash_password
+from lms.catalog import new_revision
 from lms.content.source import Fields
 from lms.models import Course, Membership, Quiz, Unit, User
 from lms.question_types import QUESTION_TYPES
@@ -146,5 +147,7 @@ def gen_quiz(slug="pool", questions=None, course_slug="demo", **settings):
     ``questions_per_attempt`` or ``review``."""
     course = Course.get(Course.slug == course_slug)
     questions = questions if questions is not None else [gen_question(f"q{n}") for n in range(4)]
-    return Quiz.create(course=course, slug=slug, title=f"Quiz {slug}", questions=questions, content_hash=slug,
+    quiz = Quiz.create(course=course, slug=slug, title=f"Quiz {slug}", questions=questions, content_hash=slug,
                        **settings)
+    new_revision()  # as publishing does: learners' pages read the catalog
+    return quiz

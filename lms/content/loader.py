@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..catalog import new_revision
 from ..models import Course, Handout, Lesson, Module, Quiz, db
 from ..progress import refresh_enrollments
 from ..question_types import QUESTION_TYPES
@@ -521,6 +522,8 @@ def apply_content(courses, build_url, retire_missing_courses=True):
             _apply_course(source, existing_courses, build_url, report)
         if retire_missing_courses:
             _retire(existing_courses.values(), report, "course")
+        if report.changed:
+            new_revision()  # every worker's catalog reloads on its next request
     return report
 
 

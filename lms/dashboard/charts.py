@@ -4,6 +4,7 @@ Each chart carries a <title> and <desc> for screen readers; the page also
 shows the same numbers as a table.
 """
 import csv
+import functools
 from functools import lru_cache
 
 from markupsafe import Markup, escape
@@ -94,6 +95,7 @@ def trend_chart(series, total_units):
 
 
 @lru_cache(maxsize=4)
+@functools.cache
 def load_positions(path):
     """Approximate positions of the units ({name: (lat, lon)}) from the CSV the
     project ships (lms/data/unit-positions.csv): centres of the Kreise and

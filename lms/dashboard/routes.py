@@ -15,7 +15,9 @@ from ..people import (PeopleError, add_membership, can_reopen, decide_requests a
 from ..permissions import confirming_unit_ids, is_executive, may_confirm
 from ..privacy import dashboard_shows_names
 from ..timeutil import end_of_local_day, utcnow
-from ..units import UnitChangeError, merge_units, retire_unit, save_unit, set_board_confirms
+from ..settings import setting
+from ..units import (UNITS_REVISION, UnitChangeError, all_units, merge_units, retire_unit, save_unit,
+                     set_board_confirms)
 from ..urls import date_arg, page_arg, safe_next_url
 from . import bp
 from .charts import STATUS_COLOURS, load_positions, region_chart, trend_chart, unit_map
@@ -37,6 +39,28 @@ def moment_from_args():
     return at if at is not None and at < utcnow() else None
 
 
+def unit_paths():
+    """{unit id: path of its page}, built once per units revision (the
+    overview links every unit twice; url_for costs more than the rest)."""
+    revision = setting(UNITS_REVISION, "")
+    cached = current_app.extensions.get("lms_unit_paths")
+    if cached is None or cached[0] != revision:
+        cached = current_app.extensions["lms_unit_paths"] = (
+            revision, {unit.id: url_for("dashboard.unit", unit_id=unit.id) for unit in all_units()})
+    return cached[1]
+
+
+def cached_unit_map(rows, paths):
+    """The map for these statuses, drawn again only when a unit's status
+    (or the units) changed."""
+    key = (setting(UNITS_REVISION, ""), tuple((row.unit.id, row.status) for row in rows))
+    cached = current_app.extensions.get("lms_unit_map")
+    if cached is None or cached[0] != key:
+        drawn = unit_map(rows, load_positions(current_app.config["UNIT_POSITIONS_CSV"]), paths.get)
+        cached = current_app.extensions["lms_unit_map"] = (key, drawn)
+    return cached[1]
+
+
 def expiring_days():
     return current_app.config["EXPIRING_DAYS"]
 
@@ -53,12 +77,12 @@ def overview():
     summary = summarize(rows)
     trend = trained_units_over_time(course, months=12, now=at)
     attention = [row for row in rows if row.status in ("open", "expiring")]
-    nrw_map, unplaced = unit_map(rows, load_positions(current_app.config["UNIT_POSITIONS_CSV"]),
-                                 lambda unit_id: url_for("dashboard.unit", unit_id=unit_id))
+    paths = unit_paths()
+    nrw_map, unplaced = cached_unit_map(rows, paths)
     return render_template("dashboard/overview.html", course=course, at=at, summary=summary,
                            statuses=STATUSES, labels=STATUS_LABELS, colours=STATUS_COLOURS,
                            region_chart=region_chart(summary), trend_chart=trend_chart(trend, summary.total),
-                           trend=trend, attention=attention, nrw_map=nrw_map, unplaced=unplaced)
+                           trend=trend, attention=attention, nrw_map=nrw_map, unplaced=unplaced, unit_paths=paths)
 
 
 def _unit_table():

@@ -6,21 +6,20 @@ from flask_login import current_user
 from ..certificates.issuing import issue_certificate_if_complete
 from ..guide import cached_guide_pdf, compile_guide, handout_pdf, lesson_anchor, link_within_guide, shift_headings
 from ..media import media_dir
-from ..models import Certificate, Course, Handout, Lesson, MediaFile, Module
-from ..progress import complete_lesson, learner_view, record_lesson_view
+from ..catalog import published_course, published_courses
+from ..models import Certificate, MediaFile
+from ..progress import complete_lesson, learner_records, learner_view, record_lesson_view
 from . import bp
 
 
 def get_course_or_404(course_slug):
-    return Course.get_or_none((Course.slug == course_slug) & ~Course.is_retired) or abort(404)
+    """The published course (from the catalog; learners never see retired content)."""
+    published = published_course(course_slug) or abort(404)
+    return published.course
 
 
 def get_lesson_or_404(course, module_slug, lesson_slug):
-    lesson = (Lesson.select(Lesson, Module).join(Module)
-              .where((Module.course == course) & (Module.slug == module_slug) & (Lesson.slug == lesson_slug)
-                     & ~Module.is_retired & ~Lesson.is_retired)
-              .first())
-    return lesson or abort(404)
+    return published_course(course.slug).lesson(module_slug, lesson_slug) or abort(404)
 
 
 def step_url(step, course):
@@ -35,7 +34,7 @@ def step_url(step, course):
 
 @bp.route("/")
 def index():
-    courses = list(Course.select().where(~Course.is_retired).order_by(Course.title))
+    courses = [published.course for published in published_courses()]
     if not current_user.is_authenticated:
         return render_template("learn/landing.html", courses=courses)
     views = [learner_view(course, current_user) for course in courses]
@@ -48,18 +47,19 @@ def index():
 def course(course_slug):
     course = get_course_or_404(course_slug)
     view = learner_view(course, current_user)
-    handouts = list(Handout.select().where((Handout.course == course) & ~Handout.is_retired)
-                    .order_by(Handout.position))
-    return render_template("learn/course.html", view=view, outline=view.outline, course=course, handouts=handouts,
-                           next_step=view.outline.next_step(), step_url=step_url)
+    published = published_course(course.slug)
+    return render_template("learn/course.html", view=view, outline=view.outline, course=course,
+                           handouts=published.handouts, paths=published.paths(), next_step=view.outline.next_step(),
+                           step_url=step_url)
 
 
 @bp.route("/learn/<course_slug>/<module_slug>/<lesson_slug>")
 def lesson(course_slug, module_slug, lesson_slug):
     course = get_course_or_404(course_slug)
     lesson = get_lesson_or_404(course, module_slug, lesson_slug)
-    record_lesson_view(current_user, lesson, course)
-    outline = learner_view(course, current_user).outline
+    records = learner_records(current_user, course)
+    record_lesson_view(current_user, lesson, course, records)
+    outline = learner_view(course, current_user, records=records).outline
     previous, following = outline.neighbours(lesson)
     return render_template("learn/lesson.html", course=course, lesson=lesson, module=lesson.module,
                            previous=previous, following=following, done=outline.is_done(lesson))
@@ -83,8 +83,7 @@ def complete(course_slug, module_slug, lesson_slug):
 
 
 def get_handout_or_404(course, handout_slug):
-    return Handout.get_or_none((Handout.course == course) & (Handout.slug == handout_slug)
-                               & ~Handout.is_retired) or abort(404)
+    return next((h for h in published_course(course.slug).handouts if h.slug == handout_slug), None) or abort(404)
 
 
 def pdf_response(data, filename):

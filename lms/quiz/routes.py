@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..certificates.issuing import issue_certificate_if_complete
 from ..learn.routes import get_course_or_404
+from ..catalog import published_course
 from ..models import Quiz, QuizAttempt
 from ..progress import learner_view
 from ..question_types import QUESTION_TYPES
@@ -13,7 +14,7 @@ from .attempts import (AttemptNotAllowed, attempt_allowance, grade, lessons_to_r
 
 
 def get_quiz_or_404(course, quiz_slug):
-    return Quiz.get_or_none((Quiz.course == course) & (Quiz.slug == quiz_slug) & ~Quiz.is_retired) or abort(404)
+    return published_course(course.slug).quiz(quiz_slug) or abort(404)
 
 
 def get_own_attempt_or_404(token):
