@@ -13,7 +13,7 @@ from .permissions import can_author, is_executive
 from .security import init_security
 from .sessions import load_user
 from .urls import BadArgument, IdConverter
-from .timeutil import format_date, format_datetime, to_local
+from .timeutil import format_date, format_datetime, format_duration, to_local
 
 
 class ConfigurationError(RuntimeError):
@@ -107,6 +107,7 @@ def _register_template_helpers(app):
     app.jinja_env.filters["date"] = lambda value: format_date(value, tz)
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, tz)
     app.jinja_env.filters["isodate"] = lambda value: to_local(value, tz).strftime("%Y-%m-%d") if value else ""
+    app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.globals["is_executive"] = is_executive
     app.jinja_env.globals["can_author"] = can_author
     app.jinja_env.trim_blocks = True

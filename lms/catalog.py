@@ -48,6 +48,11 @@ class PublishedCourse:
     def lessons(self):
         return [lesson for module in self.modules for lesson in self.lessons_by_module[module.id]]
 
+    @property
+    def minutes(self):
+        """The estimated learning time: the sum of the lessons' estimates."""
+        return sum(lesson.minutes for lesson in self.lessons)
+
     def lesson(self, module_slug, lesson_slug):
         return self.lesson_index.get((module_slug, lesson_slug))
 

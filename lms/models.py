@@ -23,6 +23,7 @@ from peewee import (
     TextField,
 )
 
+from .search import search_key
 from .timeutil import utcnow
 
 db = DatabaseProxy()
@@ -106,6 +107,7 @@ class User(UserMixin, BaseModel):
     totp_secret = CharField(null=True)  # second factor (TOTP), set while being set up or in use
     totp_enabled_at = DateTimeField(null=True)  # the second factor is required at login
     totp_last_step = IntegerField(null=True)  # last accepted time step: a code works only once
+    search_key = CharField(default="")  # the name folded for searching (lms.search), kept by save()
 
     # Set by ``lms.sessions`` for the logged-in browser: Flask-Login keeps
     # get_id() in the session and remember-me cookies.
@@ -113,6 +115,13 @@ class User(UserMixin, BaseModel):
 
     def get_id(self):
         return f"{self.id}:{self.session_token}"
+
+    def save(self, *args, only=None, **kwargs):
+        """Keep ``search_key`` in step with the name (also for save(only=[name]))."""
+        self.search_key = search_key(self.name)
+        if only is not None and any(getattr(f, "name", f) == "name" for f in only):
+            only = [*only, User.search_key]
+        return super().save(*args, only=only, **kwargs)
 
     @property
     def is_verified(self):

@@ -132,7 +132,7 @@ def anonymise(user, actor=None, reason="Konto gelöscht"):
         ReminderLog.update(email="").where(ReminderLog.user == user.id).execute()
         LoginAttempts.delete().where(LoginAttempts.account == account_hash(user.email)).execute()
         end_all_sessions(user)
-        User.update(name=DELETED_NAME, email=f"geloescht-{user.id}-{secrets.token_hex(4)}@invalid",
+        User.update(name=DELETED_NAME, search_key="", email=f"geloescht-{user.id}-{secrets.token_hex(4)}@invalid",
                     password_hash="!", is_trainer=False,
                     is_executive=False, is_admin=False, deleted_at=now, retention_warned_at=None,
                     totp_secret=None, totp_enabled_at=None).where(User.id == user.id).execute()

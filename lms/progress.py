@@ -173,7 +173,10 @@ def _records_sql(database):
     (building SQL text is a large part of a small query's cost)."""
     p = database.param
     return (
-        f"SELECT 1, lesson_id, first_seen_at, completed_at, NULL, NULL, NULL FROM lesson_progress "
+        # The first branch names the column types: PostgreSQL resolves a
+        # UNION's types branch by branch and would take a bare NULL as text.
+        f"SELECT 1, lesson_id, first_seen_at, completed_at, CAST(NULL AS TIMESTAMP), CAST(NULL AS INTEGER), "
+        f"CAST(NULL AS TEXT) FROM lesson_progress "
         f"WHERE user_id = {p} "
         f"UNION ALL SELECT 2, quiz_id, MAX(submitted_at), NULL, NULL, NULL, NULL FROM quiz_attempt "
         f"WHERE user_id = {p} AND passed = {p} GROUP BY quiz_id "

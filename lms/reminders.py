@@ -49,6 +49,15 @@ class SendResult:
     failed: int = 0
     skipped: int = 0
 
+    def summary(self):
+        """What happened, in German, naming only what did happen."""
+        parts = [f"{self.sent} Erinnerung(en) verschickt"]
+        if self.failed:
+            parts.append(f"{self.failed} fehlgeschlagen (sie werden beim nächsten Mal erneut versucht)")
+        if self.skipped:
+            parts.append(f"{self.skipped} übersprungen (in diesem Zeitraum schon erinnert)")
+        return ", ".join(parts) + "."
+
 
 def _window(now, days):
     """The number of the ``days``-long period ``now`` falls in."""

@@ -47,3 +47,12 @@ def end_of_local_day(day, tz_name="Europe/Berlin"):
 def local_date(moment, tz_name="Europe/Berlin"):
     """The local calendar day of a stored naive-UTC timestamp."""
     return to_local(moment, tz_name).date()
+
+
+def format_duration(minutes):
+    """'etwa 45 Minuten', 'etwa 5 Stunden', 'etwa 5,5 Stunden' (to the half hour)."""
+    if minutes < 60:
+        return f"etwa {minutes} Minuten"
+    hours = round(minutes / 30) / 2
+    text = f"{hours:.1f}".replace(".0", "").replace(".", ",")
+    return f"etwa {text} Stunde{'' if hours == 1 else 'n'}"

@@ -156,6 +156,9 @@ def _build_template(config):
         if not ON_POSTGRES:
             db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
+    # Connections are pooled: close them for real, or PostgreSQL refuses to
+    # copy the template while a connection to it is open.
+    app.extensions["lms_database"].close_all()
 
 
 @pytest.fixture(scope="session")
@@ -200,6 +203,7 @@ def app(tmp_path, template_database, mail_sink):
     # its ``g`` (and so the logged-in user) with every other request.
     yield app
     db.close()
+    app.extensions["lms_database"].close_all()
 
 
 @pytest.fixture

@@ -1,12 +1,12 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from peewee import fn
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from .. import privacy
 from ..content.rendering import markdown_problem
 from ..forms import LmsForm
+from ..dashboard.tables import name_matches
 from ..models import User
 from ..people import PeopleError, set_roles
 from ..urls import page_arg, safe_next_url
@@ -18,11 +18,11 @@ ROLE_FILTERS = {"trainer": User.is_trainer, "executive": User.is_executive, "adm
 
 @bp.route("/users")
 def users():
-    query = User.select().order_by(fn.LOWER(User.name))
+    query = User.select().order_by(User.search_key, User.id)
     needle = request.args.get("q", "").strip().lower()[:100]
     role = request.args.get("role", "")
     if needle:
-        query = query.where(fn.LOWER(User.name).contains(needle) | User.email.contains(needle))
+        query = query.where(name_matches(needle) | User.email.contains(needle))
     if role in ROLE_FILTERS:
         query = query.where(ROLE_FILTERS[role])
     page = page_arg()

@@ -15,6 +15,7 @@ import io
 import re
 from datetime import datetime
 
+from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import TYPE_STRING
@@ -98,3 +99,18 @@ def to_xlsx(columns, rows, title, tz="Europe/Berlin"):
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+
+def table_download(file_format, columns, rows, title, basename, moment, tz="Europe/Berlin"):
+    """A CSV or XLSX download of ``rows``, named ``<basename>-<Berlin date of
+    moment>.<format>`` (the date people read, not the UTC one)."""
+    stamp = to_local(moment, tz).strftime("%Y-%m-%d")
+    if file_format == "csv":
+        data, content_type = to_csv(columns, rows, tz), CSV_CONTENT_TYPE
+    else:
+        data, content_type = to_xlsx(columns, rows, title, tz), XLSX_MIMETYPE
+    return Response(data, content_type=content_type,
+                    headers={"Content-Disposition": f'attachment; filename="{basename}-{stamp}.{file_format}"'})

@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from peewee import JOIN, Case, fn
 
@@ -21,7 +21,7 @@ from ..units import (UNITS_REVISION, UnitChangeError, all_units, merge_units, re
 from ..urls import date_arg, page_arg, safe_next_url
 from . import bp
 from .charts import STATUS_COLOURS, load_positions, region_chart, trend_chart, unit_map
-from .exports import XLSX_MIMETYPE, to_csv, to_xlsx
+from .exports import table_download
 from .forms import AddPersonForm, InviteForm, MergeForm, MoveForm, UnitForm, active_unit_choices
 from .tables import (CERTIFICATE_FILTERS, PAGE_SIZE, PEOPLE_COLUMNS, UNIT_COLUMNS, PeopleFilter, UnitFilter,
                      course_quizzes, earlier_memberships, people_export_rows, people_rows, quiz_results,
@@ -101,19 +101,12 @@ def units():
                            regions=regions(), statuses=STATUSES, labels=STATUS_LABELS)
 
 
-def _download(data, mimetype, filename):
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @bp.route("/units.<any(csv, xlsx):file_format>")
 def units_export(file_format):
     _, at, _, rows = _unit_table()
-    stamp = (at or utcnow()).strftime("%Y-%m-%d")
     data = list(unit_export_rows(rows, with_names=dashboard_shows_names()))
-    tz = current_app.config["TIMEZONE"]
-    if file_format == "csv":
-        return _download(to_csv(UNIT_COLUMNS, data, tz), "text/csv; charset=utf-8", f"gliederungen-{stamp}.csv")
-    return _download(to_xlsx(UNIT_COLUMNS, data, "Gliederungen", tz), XLSX_MIMETYPE, f"gliederungen-{stamp}.xlsx")
+    return table_download(file_format, UNIT_COLUMNS, data, "Gliederungen", "gliederungen", at or utcnow(),
+                          current_app.config["TIMEZONE"])
 
 
 @bp.route("/units/<id:unit_id>")
@@ -123,8 +116,9 @@ def unit(unit_id):
     invitations, history."""
     course = course_or_404()
     unit = Unit.select(Unit, Region).join(Region).where(Unit.id == unit_id).first() or abort(404)
-    # A retired unit has no present status, only its history.
-    status = unit_coverage(course, expiring_days=expiring_days(), unit_ids=[unit.id])[0] if unit.is_active else None
+    at = moment_from_args()
+    # The status at ``at`` (default now); none for a unit that did not exist then.
+    status = next(iter(unit_coverage(course, at=at, expiring_days=expiring_days(), unit_ids=[unit.id])), None)
     history = list(Membership.select(Membership, User).join(User).where(Membership.unit == unit)
                    .order_by(Membership.ended_at.is_null(False), Membership.started_at.desc()))
     current = [m for m in history if m.confirmed_at is not None and m.ended_at is None]
@@ -135,7 +129,7 @@ def unit(unit_id):
     invitations = list(open_invitations([unit.id])) if confirmer else []
     return render_template(
         "dashboard/unit.html", course=course, unit=unit, status=status, current=current, history=history,
-        requests=requests, quizzes=course_quizzes(course), results=quiz_results(officer_ids),
+        requests=requests, quizzes=course_quizzes(course), results=quiz_results(officer_ids, at), at=at,
         earlier=earlier_memberships(history), executive=executive, confirmer=confirmer, invitations=invitations,
         invite_form=InviteForm(prefix="invite"), add_form=AddPersonForm(prefix="add"), move_form=_move_form(), labels=STATUS_LABELS,
         reopenable={m.id for m in history if executive and can_reopen(m)})
@@ -443,11 +437,8 @@ def people_export(file_format):
     course = course_or_404()
     rows, _ = people_rows(course, PeopleFilter.from_args(request.args), paginate=False)
     data = list(people_export_rows(rows))
-    stamp = utcnow().strftime("%Y-%m-%d")
-    tz = current_app.config["TIMEZONE"]
-    if file_format == "csv":
-        return _download(to_csv(PEOPLE_COLUMNS, data, tz), "text/csv; charset=utf-8", f"personen-{stamp}.csv")
-    return _download(to_xlsx(PEOPLE_COLUMNS, data, "Personen", tz), XLSX_MIMETYPE, f"personen-{stamp}.xlsx")
+    return table_download(file_format, PEOPLE_COLUMNS, data, "Personen", "personen", utcnow(),
+                          current_app.config["TIMEZONE"])
 
 
 # --- reminders and audit log ----------------------------------------------------
@@ -467,8 +458,7 @@ def reminders():
 def send_reminders():
     course = course_or_404()
     result = reminder_service.send_reminders(course, triggered_by=current_user)
-    flash(f"{result.sent} Erinnerung(en) verschickt, {result.failed} fehlgeschlagen, "
-          f"{result.skipped} übersprungen (in diesem Zeitraum schon erinnert).", "success" if not result.failed else "warning")
+    flash(result.summary(), "success" if not result.failed else "warning")
     return redirect(url_for("dashboard.reminders"))
 
 

@@ -7,9 +7,11 @@ from datetime import datetime
 
 from peewee import JOIN, Case, fn
 
+from ..catalog import published_course
 from ..coverage import STATUS_LABELS, STATUSES, people_progress
 from ..models import Membership, Quiz, QuizAttempt, Region, Unit, User
 from ..timeutil import utcnow
+from ..search import foldings, matches
 from ..urls import int_arg, page_arg
 
 UNIT_SORTS = {
@@ -41,13 +43,13 @@ class UnitFilter:
 
     def apply(self, rows, search_names=True):
         """Filter and sort; names are searched only while the dashboard shows them."""
-        needle = self.query.casefold()
+        needle = self.query
         selected = [
             row for row in rows
             if (not self.region or row.unit.region.name == self.region)
             and (not self.status or row.status == self.status)
-            and (not needle or needle in row.unit.name.casefold()
-                 or (search_names and any(needle in o.name.casefold() for o in row.officers)))
+            and (not needle or matches(needle, row.unit.display_name)
+                 or (search_names and any(matches(needle, o.name) for o in row.officers)))
         ]
         return sorted(selected, key=UNIT_SORTS[self.sort], reverse=self.descending)
 
@@ -115,6 +117,12 @@ class PersonRow:
         return "valid" if self.progress.valid_certificate is not None else "expired"
 
 
+def name_matches(needle):
+    """People whose name the typed ``needle`` finds (case, umlauts and accents aside)."""
+    first, second = foldings(needle)
+    return User.search_key.contains(first) | User.search_key.contains(second)
+
+
 def people_query(people_filter):
     """Users with their running memberships (one row per membership; users
     without a unit appear once), filtered in SQL."""
@@ -122,7 +130,7 @@ def people_query(people_filter):
     query = (User.select(User, Membership, Unit, Region)
              .join(Membership, JOIN.LEFT_OUTER, on=(Membership.user == User.id) & running)
              .join(Unit, JOIN.LEFT_OUTER).join(Region, JOIN.LEFT_OUTER)
-             .order_by(fn.LOWER(User.name), User.id))
+             .order_by(User.search_key, User.id))
     if people_filter.region:
         query = query.where(Region.name == people_filter.region)
     if people_filter.unit_id:
@@ -131,7 +139,7 @@ def people_query(people_filter):
         query = query.where(Membership.function == people_filter.function)
     if people_filter.query:
         needle = people_filter.query.lower()
-        query = query.where(fn.LOWER(User.name).contains(needle) | User.email.contains(needle))
+        query = query.where(name_matches(needle) | User.email.contains(needle))
     return query
 
 
@@ -185,21 +193,29 @@ def people_export_rows(rows):
 
 
 def course_quizzes(course):
-    return list(Quiz.select().where((Quiz.course == course) & ~Quiz.is_retired).order_by(Quiz.is_final, Quiz.id))
+    """The course's quizzes in course order: by module, the final test last."""
+    published = published_course(course.slug)
+    if published is None:
+        return []
+    positions = {module.id: module.position for module in published.modules}
+    return sorted(published.quizzes, key=lambda quiz: (quiz.is_final, positions.get(quiz.module_id, 0), quiz.id))
 
 
-def quiz_results(user_ids):
+def quiz_results(user_ids, at=None):
     """{user id: {quiz id: {"attempts", "passed", "passed_at"}}}: how the
-    people did in each quiz (never their answers)."""
+    people did in each quiz until ``at`` (default: now), never their answers."""
     results = defaultdict(dict)
     if not user_ids:
         return results
+    submitted = QuizAttempt.submitted_at.is_null(False)
+    if at is not None:
+        submitted &= QuizAttempt.submitted_at <= at
     rows = (QuizAttempt
             .select(QuizAttempt.user, QuizAttempt.quiz, fn.COUNT(QuizAttempt.id),
                     # MAX over a CASE: PostgreSQL has no MAX(boolean).
                     fn.MAX(Case(None, [(QuizAttempt.passed == True, 1)], 0)),  # noqa: E712
                     fn.MIN(QuizAttempt.submitted_at).filter(QuizAttempt.passed == True))  # noqa: E712
-            .where(QuizAttempt.user.in_(user_ids) & QuizAttempt.submitted_at.is_null(False))
+            .where(QuizAttempt.user.in_(user_ids) & submitted)
             .group_by(QuizAttempt.user, QuizAttempt.quiz).tuples())
     for user_id, quiz_id, attempts, passed, passed_at in rows:
         results[user_id][quiz_id] = {"attempts": attempts, "passed": bool(passed), "passed_at": passed_at}

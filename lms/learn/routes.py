@@ -34,9 +34,10 @@ def step_url(step, course):
 
 @bp.route("/")
 def index():
-    courses = [published.course for published in published_courses()]
+    published = published_courses()
+    courses = [course.course for course in published]
     if not current_user.is_authenticated:
-        return render_template("learn/landing.html", courses=courses)
+        return render_template("learn/landing.html", published=published)
     views = [learner_view(course, current_user) for course in courses]
     certificates = list(Certificate.select().where(Certificate.user == current_user)
                         .order_by(Certificate.issued_at.desc()))
