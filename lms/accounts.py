@@ -9,6 +9,7 @@ address has an account.
 import hashlib
 import hmac
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -19,6 +20,7 @@ from .sessions import end_all_sessions
 from .timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 10
+MAX_EMAIL_LENGTH = 254
 # Checked against when an e-mail is unknown, so a failed log-in takes as long
 # for a missing account as for a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -30,6 +32,23 @@ class AccountError(Exception):
 
 def normalize_email(email):
     return (email or "").strip().lower()
+
+
+def email_problem(email):
+    """A German message when ``email`` is not an address mail can go to,
+    else None. Every form and the command line (``create-admin``) ask this
+    one question, so an address one accepts the other accepts too.
+    Reserved names such as ``x.test`` or ``localhost`` are refused."""
+    email = (email or "").strip()
+    if not email:
+        return "Bitte gib eine E-Mail-Adresse an."
+    if len(email) > MAX_EMAIL_LENGTH:
+        return "Die E-Mail-Adresse ist zu lang."
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return "Bitte gib eine gültige E-Mail-Adresse an."
+    return None
 
 
 def hash_password(password):

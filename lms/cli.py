@@ -108,7 +108,7 @@ def _load_content(check=False, keep_browser_edits=True):
 @click.password_option("--password", prompt="Passwort", confirmation_prompt="Passwort wiederholen")
 @with_appcontext
 def create_admin_command(email, name, password):
-    problem = accounts.password_problem(password, email)
+    problem = accounts.email_problem(email) or accounts.password_problem(password, email)
     if problem:
         raise click.ClickException(problem)
     user, created = accounts.create_admin(name, email, password)

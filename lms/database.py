@@ -30,9 +30,12 @@ SQLITE_PRAGMAS = {
 # Connections are kept in a pool per process (playhouse.pool): closing one at
 # the end of a request hands it back instead of closing it, so the next request
 # neither reconnects nor sets the pragmas again. Idle ones are dropped after
-# STALE_SECONDS.
+# STALE_SECONDS. When all POOL_SIZE connections are busy (more threads than
+# that in one process), a request waits up to POOL_WAIT_SECONDS for one to
+# come back instead of failing.
 POOL_SIZE = 16
 STALE_SECONDS = 300
+POOL_WAIT_SECONDS = 15
 
 
 def pooled(url):
@@ -45,14 +48,15 @@ def pooled(url):
 
 def open_database(url):
     """A peewee database for ``url`` (sqlite:///path or postgresql://...)."""
-    pool = {"max_connections": POOL_SIZE, "stale_timeout": STALE_SECONDS}
+    pool = {"max_connections": POOL_SIZE, "stale_timeout": STALE_SECONDS, "timeout": POOL_WAIT_SECONDS}
     if url.startswith("sqlite"):
         # Every transaction begins IMMEDIATE: a writer takes the write lock at
         # BEGIN, so two writers queue on busy_timeout instead of one failing
         # with "database is locked" when it upgrades a read lock mid-way.
         # A pooled connection may serve another thread later, one thread at a time.
-        return connect(pooled(url), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15,
-                       check_same_thread=False, **pool)
+        # (Waiting for a lock is busy_timeout's job; "timeout" here is the pool's.)
+        return connect(pooled(url), pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", check_same_thread=False,
+                       **pool)
     return connect(pooled(url), **pool)
 
 

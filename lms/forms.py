@@ -11,6 +11,9 @@ import re
 from flask_wtf import FlaskForm
 from wtforms import Form
 from wtforms.fields import TextAreaField
+from wtforms.validators import StopValidation
+
+from .accounts import email_problem
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_CHARACTERS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -45,3 +48,15 @@ class LmsSubform(Form):
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         return _check_text(self) and valid
+
+
+class ValidEmail:
+    """Validator: an address ``accounts.email_problem`` accepts (the rule
+    the command line uses too)."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        problem = email_problem(field.data)
+        if problem:
+            raise StopValidation(problem)

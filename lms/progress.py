@@ -145,6 +145,19 @@ class CourseOutline:
             return "lesson", following
         return self.next_step()
 
+    def step_after_quiz(self, quiz):
+        """Where to go after passing ``quiz``: the first open lesson or quiz
+        of the modules that follow its module, else the next open step
+        anywhere (the final quiz, or something skipped earlier)."""
+        index = next((i for i, m in enumerate(self.modules) if m.quiz is not None and m.quiz.id == quiz.id), None)
+        for module in self.modules[index + 1:] if index is not None else []:
+            open_lesson = next((lesson for lesson, done in module.lessons if not done), None)
+            if open_lesson is not None:
+                return "lesson", open_lesson
+            if module.quiz is not None and not module.quiz_passed:
+                return "quiz", module.quiz
+        return self.next_step()
+
 
 def published_modules(course):
     return Module.select().where((Module.course == course) & ~Module.is_retired).order_by(Module.position)

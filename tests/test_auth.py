@@ -2,6 +2,7 @@
 import logging
 import re
 
+import pytest
 from freezegun import freeze_time
 
 from lms import accounts
@@ -225,3 +226,17 @@ def test_an_unverified_user_cannot_log_in(client, mail_sink):
     assert "Bitte bestätige zuerst" in flashes(response)
     assert client.get("/learn/demo").status_code == 302
     assert mail_sink.to("offen@example.org")
+
+
+@pytest.mark.parametrize("address", ["admin@x.test", "admin@localhost", "ohne-at.example.org", "a@example.org",
+                                     "Ada.Admin@Jusos-NRW.de", "zu@lang" + "g" * 250 + ".de"])
+def test_the_command_line_and_the_forms_accept_the_same_addresses(runner, client, address):
+    cli = runner.invoke(args=["lms", "create-admin", "--email", address, "--name", "Ada Admin",
+                              "--password", NEW_PASSWORD])
+    login = client.submit("/login", {"email": address, "password": NEW_PASSWORD})
+    form_refused = "gültige E-Mail-Adresse" in login.get_data(as_text=True) or "zu lang" in login.get_data(as_text=True)
+    assert (cli.exit_code == 0) == (not form_refused), cli.output
+    if cli.exit_code == 0:  # and the account it made can log in
+        assert login.status_code == 302
+    else:
+        assert "E-Mail-Adresse" in cli.output

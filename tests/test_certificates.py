@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from lms.certificates.issuing import (CODE_ALPHABET, generate_code, issue_certificate_if_complete,
                                       normalize_code)
 from lms.models import Certificate, Course, Lesson, LessonProgress, Membership, Quiz, QuizAttempt, Unit
-from lms.timeutil import utcnow
+from lms.timeutil import format_date, utcnow
 
 from .helpers import Browser, make_user
 
@@ -93,7 +93,7 @@ def test_pdf_contains_everything_and_a_qr_code_to_the_verify_page(app, client, l
     assert f'filename="Zertifikat-{certificate.code}.pdf"' in response.headers["Content-Disposition"]
     text = pdf_text(response.data)
     for expected in ("Teilnahmebescheinigung", "Lena Lernende", "UB Köln", "Demo-Kurs", "Kursversion 1.0",
-                     f"Ausgestellt am {certificate.issued_at:%d.%m.%Y}", f"Gültig bis {certificate.expires_at:%d.%m.%Y}",
+                     f"Ausgestellt am {format_date(certificate.issued_at)}", f"Gültig bis {format_date(certificate.expires_at)}",
                      certificate.code, "Landesvorstand der NRW Jusos", "bestätigt"):
         assert expected in text, expected
 

@@ -79,7 +79,7 @@ def test_anonymous_visitors_are_sent_to_the_login(client):
 def test_the_overview_shows_totals_regions_and_trend(as_executive, scenario):
     status, html = as_executive.text("/dashboard/")
     assert status == 200
-    assert "1 von 54 Gliederungen (2 %)" in html
+    assert "1 von 54 Gliederungen (2&nbsp;%)" in html
     assert re.search(r'stat-number">51<', html)  # open
     assert "<svg" in html and "Abdeckung nach Region" in html and "Geschulte Gliederungen pro Monat" in html
     assert "<script" not in html

@@ -116,7 +116,7 @@ def test_a_pass_shows_score_verdict_feedback_and_explanations(logged_in):
     form["q-text"] = "falsch getippt"  # 4 of 5 still passes (60 %)
     response = logged_in.submit(f"/quiz/attempt/{attempt.token}", form, follow_redirects=True)
     html = response.get_data(as_text=True)
-    assert "4 von 5 richtig (80 %)" in html
+    assert "4 von 5 richtig (80&nbsp;%)" in html
     assert "Bestanden!" in html
     assert "Genau." in html  # feedback of the chosen choice
     assert "Gemeint ist die Kompetenzanalyse." in html

@@ -89,7 +89,7 @@ def test_a_failed_attempt_shows_which_questions_were_wrong_and_what_to_reread_bu
     attempt = start_quiz(logged_in, "demo", "grundlagen")
     html = logged_in.submit(f"/quiz/attempt/{attempt.token}", wrong_form(attempt),
                             follow_redirects=True).get_data(as_text=True)
-    assert "0 von 5 richtig (0 %)" in html and "Noch nicht bestanden" in html
+    assert "0 von 5 richtig (0&nbsp;%)" in html and "Noch nicht bestanden" in html
     assert html.count(">Falsch</span>") == 5
     for marker in CORRECT_MARKERS:
         assert marker not in html, marker

@@ -1,16 +1,12 @@
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..accounts import MIN_PASSWORD_LENGTH, password_problem
-from ..forms import LmsForm
+from ..forms import LmsForm, ValidEmail
 from ..models import Membership, Region, Unit
 
-EMAIL_VALIDATORS = [
-    DataRequired("Bitte gib deine E-Mail-Adresse an."),
-    Email("Bitte gib eine gültige E-Mail-Adresse an."),
-    Length(max=254, message="Die E-Mail-Adresse ist zu lang."),
-]
+EMAIL_VALIDATORS = [ValidEmail()]
 NO_UNIT = 0
 PLEASE_CHOOSE = -1
 

@@ -114,8 +114,13 @@ def verify_email(token):
     if user is None:
         flash("Der Bestätigungslink ist ungültig oder abgelaufen. Fordere einfach einen neuen an.", "error")
         return redirect(url_for("auth.resend_verification"))
-    flash("Danke! Deine E-Mail-Adresse ist bestätigt. Du kannst dich jetzt anmelden.", "success")
-    return redirect(url_for("learn.index") if current_user.is_authenticated else url_for("auth.login"))
+    if current_user.is_authenticated:
+        flash("Danke! Deine E-Mail-Adresse ist bestätigt.", "success")
+        return redirect(url_for("learn.index"))
+    flash(f"Danke! Deine E-Mail-Adresse {user.email} ist bestätigt. Melde dich jetzt mit deinem Passwort an.", "success")
+    # The login form fills in the address (kept in the session, not the URL).
+    session["confirmed_email"] = user.email
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/resend-verification", methods=["GET", "POST"])
@@ -141,6 +146,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("learn.index"))
     form = LoginForm()
+    if request.method == "GET" and "confirmed_email" in session:
+        form.email.data = session.pop("confirmed_email")
     if form.validate_on_submit():
         throttle = LoginThrottle.from_config(current_app.config)
         claim = throttle.claim(form.email.data, request.remote_addr)

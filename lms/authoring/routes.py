@@ -37,14 +37,13 @@ def get_course_or_404(course_slug):
     return Course.get_or_none((Course.slug == course_slug) & ~Course.is_retired) or abort(404)
 
 
-def _flash_errors(errors):
-    for error in errors.errors:
-        flash(str(error), "error")
+def _flash_messages(messages, category="error"):
+    for message in messages:
+        flash(message, category)
 
 
 def _flash_warnings(warnings):
-    for warning in warnings:
-        flash(f"Hinweis: {warning}", "info")
+    _flash_messages((f"Hinweis: {warning}" for warning in warnings), "info")
 
 
 # --- course outline -------------------------------------------------------------
@@ -87,9 +86,9 @@ def new_module(course_slug):
                 flash("Modul angelegt (Entwurf). Lege jetzt seine erste Lektion an.", "success")
                 return redirect(url_for("authoring.new_lesson", course_slug=course.slug, module_slug=form.slug.data))
             except AuthoringError as error:
-                flash(str(error), "error")
+                _flash_messages(error.messages)
             except ContentErrors as errors:
-                _flash_errors(errors)
+                _flash_messages(authoring.draft_problems(course.slug, errors))
     return render_template("authoring/module_form.html", course=course, form=form, module_slug=None)
 
 
@@ -106,9 +105,9 @@ def edit_module(course_slug, module_slug):
             flash("Modul gespeichert (Entwurf).", "success")
             return redirect(url_for("authoring.course", course_slug=course.slug))
         except AuthoringError as error:
-            flash(str(error), "error")
+            _flash_messages(error.messages)
         except ContentErrors as errors:
-            _flash_errors(errors)
+            _flash_messages(authoring.draft_problems(course.slug, errors))
     return render_template("authoring/module_form.html", course=course, form=form, module_slug=module_slug)
 
 
@@ -118,8 +117,10 @@ def move_module(course_slug, module_slug):
     try:
         authoring.move_module(course.slug, module_slug, -1 if request.form.get("direction") == "up" else 1,
                               _author())
-    except (AuthoringError, ContentErrors) as error:
-        flash(str(error), "error")
+    except AuthoringError as error:
+        _flash_messages(error.messages)
+    except ContentErrors as errors:
+        _flash_messages(authoring.draft_problems(course.slug, errors))
     return redirect(url_for("authoring.course", course_slug=course.slug))
 
 
@@ -130,7 +131,7 @@ def retire_module(course_slug, module_slug):
         authoring.retire_module(course.slug, module_slug, _author())
         flash("Modul stillgelegt (Entwurf). Fortschritt und Zertifikate bleiben erhalten.", "success")
     except AuthoringError as error:
-        flash(str(error), "error")
+        _flash_messages(error.messages)
     return redirect(url_for("authoring.course", course_slug=course.slug))
 
 
@@ -143,10 +144,7 @@ def _save_lesson(course, module_slug, lesson_slug, form, new):
                                             form.minutes.data, form.goal_list, form.body.data, _author(),
                                             new=new)
     except AuthoringError as error:
-        flash(str(error), "error")
-        return None
-    except ContentErrors as errors:
-        _flash_errors(errors)
+        _flash_messages(error.messages)
         return None
     _flash_warnings(warnings)
     flash("Gespeichert (Entwurf). Lernende sehen die Änderung nach dem Veröffentlichen.", "success")
@@ -212,7 +210,7 @@ def move_lesson(course_slug, module_slug, lesson_slug):
         authoring.move_lesson(course.slug, module_slug, lesson_slug,
                               -1 if request.form.get("direction") == "up" else 1, _author())
     except AuthoringError as error:
-        flash(str(error), "error")
+        _flash_messages(error.messages)
     return redirect(url_for("authoring.course", course_slug=course.slug))
 
 
@@ -223,7 +221,7 @@ def retire_lesson(course_slug, module_slug, lesson_slug):
         authoring.retire_lesson(course.slug, module_slug, lesson_slug, _author())
         flash("Lektion stillgelegt (Entwurf). Fortschritt und Zertifikate bleiben erhalten.", "success")
     except AuthoringError as error:
-        flash(str(error), "error")
+        _flash_messages(error.messages)
     return redirect(url_for("authoring.course", course_slug=course.slug))
 
 
@@ -297,11 +295,7 @@ def _save_quiz(course, quiz_slug, data, note):
     try:
         _, warnings = authoring.save_quiz(course.slug, quiz_slug, data, _author(), note)
     except AuthoringError as error:
-        flash(str(error), "error")
-        return False
-    except ContentErrors as errors:
-        for message in authoring.quiz_error_messages(data, errors):
-            flash(message, "error")
+        _flash_messages(error.messages)
         return False
     _flash_warnings(warnings)
     return True
@@ -457,7 +451,7 @@ def publish_course(course_slug):
             flash("Es gibt keine unveröffentlichten Änderungen.", "info")
         except ContentErrors as errors:
             flash("Nicht veröffentlicht: Die Entwürfe haben Fehler. Nichts wurde geändert.", "error")
-            _flash_errors(errors)
+            _flash_messages(authoring.draft_problems(course.slug, errors))
     return render_template("authoring/publish.html", course=course, changes=pending_changes(course.slug),
                            key_label=key_label)
 
@@ -508,7 +502,7 @@ def import_zip(course_slug):
             imported = read_zip(data, expected_course_slug=course.slug)
         except ContentErrors as errors:
             flash("Die Zip-Datei wurde nicht übernommen:", "error")
-            _flash_errors(errors)
+            _flash_messages(str(error) for error in errors.errors)
         else:
             token = secrets.token_urlsafe(16)
             (_imports_dir() / f"{token}.zip").write_bytes(data)
@@ -527,10 +521,11 @@ def confirm_import(course_slug, token):
     try:
         imported = read_zip(path.read_bytes(), expected_course_slug=course.slug)
         apply_import(imported, _author(), build_url, media_dir(current_app.instance_path))
-        flash(f"Importiert und veröffentlicht: {len(imported.changes)} Änderung(en).", "success")
+        flash(f"Importiert und als Version {imported.version} veröffentlicht: {len(imported.changes)} Änderung(en).",
+              "success")
     except ContentErrors as errors:
         flash("Nicht importiert; nichts wurde geändert.", "error")
-        _flash_errors(errors)
+        _flash_messages(str(error) for error in errors.errors)
     finally:
         path.unlink(missing_ok=True)
     return redirect(url_for("authoring.course", course_slug=course.slug))

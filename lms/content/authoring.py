@@ -15,11 +15,16 @@ from .publishing import validate_tree
 from .quiz_data import dump_quiz, load_quiz, question_at_line
 from .revisions import draft_tree, save_revision
 from .source import MAX_FILE_BYTES, SLUG, TEXT_TOO_BIG, ContentError, ContentErrors, parse_yaml, split_front_matter
-from .tree import COURSE_FILE, Entry, lesson_key, module_slugs, quiz_key, relative_path
+from .tree import COURSE_FILE, Entry, key_label, lesson_key, module_slugs, quiz_key, relative_path
 
 
 class AuthoringError(ValueError):
-    """A change a trainer asked for that cannot be made; German message."""
+    """A change a trainer asked for that cannot be made; one or more
+    German messages."""
+
+    def __init__(self, *messages):
+        super().__init__(" ".join(messages))
+        self.messages = list(messages)
 
 
 def _yaml():
@@ -42,8 +47,8 @@ def _dump(data):
 def check_entry(course_slug, key, entry, tree=None):
     """Errors and warnings of one file within the draft tree.
 
-    Raises ContentErrors with the errors found *in this file*; returns the
-    warnings about it."""
+    Raises AuthoringError with the errors found *in this file*; returns the
+    warnings about it; both as the editor shows the file (describe_problems)."""
     tree = dict(draft_tree(course_slug) if tree is None else tree)
     tree[key] = entry
     try:
@@ -56,9 +61,9 @@ def check_entry(course_slug, key, entry, tree=None):
     except ContentErrors as errors:
         own = [e for e in errors.errors if e.path == path]
         if own:
-            raise ContentErrors(own) from None
+            raise AuthoringError(*describe_problems(course_slug, tree, own, own_key=key)) from None
         return []
-    return [w for w in source.warnings if str(w).startswith(path)]
+    return describe_problems(course_slug, tree, [w for w in source.warnings if w.path == path], own_key=key)
 
 
 def save_checked(course_slug, key, entry, author, note):
@@ -259,8 +264,72 @@ def save_quiz(course_slug, quiz_slug, data, author, note):
     return save_checked(course_slug, quiz_key(quiz_slug), Entry(None, dump_quiz(data)), author, note)
 
 
-def quiz_error_messages(data, errors):
-    """A quiz's ContentErrors as German messages naming the question, since
-    trainers edit quizzes through forms and never see the YAML lines."""
-    return [f"Frage „{q}“: {e.message}" if (q := question_at_line(data, e.line)) else e.message
-            for e in errors.errors]
+def describe_problems(course_slug, tree, problems, own_key=None):
+    """Errors or warnings (ContentError) told the way the authoring pages
+    show content, since trainers who work in the browser never see files or
+    their lines: "Lektion „Der erste Kontakt“, Zeile 12 im Text: …",
+    "Quiz „…“, Frage „kontakt-3“: …". About ``own_key`` (the file being
+    edited) the name is left out."""
+    try:
+        positions = {slug: i for i, slug in enumerate(module_slugs(tree[COURSE_FILE].text), start=1)}
+    except (ContentErrors, KeyError):
+        positions = {}
+    keys = {relative_path(course_slug, key, entry, positions): key for key, entry in tree.items()}
+    messages = []
+    for problem in problems:
+        key = keys.get(problem.path)
+        if key is None:
+            messages.append(str(problem))
+            continue
+        name, where = _describe_place(key, tree[key].text, problem)
+        parts = [part for part in (None if key == own_key else name, where) if part]
+        messages.append(f"{', '.join(parts)}: {problem.message}" if parts else problem.message)
+    return messages
+
+
+def draft_problems(course_slug, errors):
+    """ContentErrors about the drafts (say, from a publish) as trainers see
+    the content in the browser (``describe_problems``)."""
+    return describe_problems(course_slug, draft_tree(course_slug), errors.errors)
+
+
+def _describe_place(key, text, problem):
+    """(what the file is called in the browser, where in it the problem is)."""
+    kind = key.partition("/")[0]
+    if kind == "quizzes":
+        question = question_at_line(text, problem.line)
+        named = question is None or problem.message.startswith(f"Frage '{question}'")
+        return f"Quiz „{_title(text, key)}“", None if named else f"Frage „{question}“"
+    if kind in ("lessons", "templates"):
+        what = "Lektion" if kind == "lessons" else "Vorlage"
+        return f"{what} „{_title(text, key)}“", _line_in_editor(text, problem.line)
+    if key == COURSE_FILE:
+        return "Kursangaben", None
+    return key_label(key), f"Zeile {problem.line}" if problem.line else None
+
+
+def _title(text, key):
+    """The title a lesson, template or quiz file gives itself (else its key)."""
+    try:
+        if key.startswith("quizzes/"):
+            data = load_quiz(text)
+        else:
+            data = parse_yaml(split_front_matter(text, key)[0], key)
+    except ContentError:
+        return key
+    return str(data.get("title") or key) if isinstance(data, dict) else key
+
+
+def _line_in_editor(text, line):
+    """A file line as the editor shows it: counted in the text box (the
+    body after the front matter), or the fields above it."""
+    if line is None:
+        return None
+    try:
+        _, body, body_line = split_front_matter(text, "")
+    except ContentError:
+        return f"Zeile {line}"
+    first_text_line = body_line + len(body) - len(body.lstrip("\n"))
+    if line < first_text_line:
+        return "in den Angaben über dem Text"
+    return f"Zeile {line - first_text_line + 1} im Text"

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..catalog import new_revision
-from ..models import Course, Handout, Lesson, Module, Quiz, db
+from ..models import ContentRevision, Course, Handout, Lesson, Module, Quiz, db
 from ..progress import refresh_enrollments
 from ..question_types import QUESTION_TYPES
 from ..timeutil import utcnow
 from .quiz_quality import assess_course
 from .rendering import markdown_problem, render_markdown
-from .revisions import NOTE_FILES, has_unexported_browser_edits, published_tree, record_tree
+from .revisions import NOTE_FILES, former_link_targets, has_unexported_browser_edits, published_tree, record_tree
 from .tree import read_tree
 from .source import (MAX_TITLE, SLUG, ContentError, ContentErrors, Fields, markdown_structure_errors, ordered_name, parse_yaml,
                      link_error, read_content_file, split_front_matter)
@@ -109,6 +109,10 @@ class CourseSource:
     # "lesson:<module>/<lesson>" and "template:<slug>" of every file found,
     # parsed or not: a broken file must not make links to it look broken too.
     link_targets: set = field(default_factory=set)
+    # The targets of lessons and templates the course once had (see
+    # ``revisions.former_link_targets``): a link to one of them is a link to
+    # retired content.
+    former_targets: set = field(default_factory=set)
     # Problems that do not stop a load (e.g. a choice without feedback).
     warnings: list = field(default_factory=list)
     guide_summary_title: str = ""
@@ -383,9 +387,13 @@ def _lesson_reference(question, reference, quiz_slug, course):
         return ""
     target = reference if "/" in reference else f"{quiz_slug}/{reference}"
     if f"lesson:{target}" not in course.link_targets:
-        question.warn(f"Die Lektion '{reference}' in 'lesson' gibt es nicht (mehr): Nach einem Fehlversuch fehlt "
-                      "der Verweis auf sie (Form: lektion-slug aus diesem Modul oder modul-slug/lektion-slug).",
-                      "lesson")
+        if f"lesson:{target}" in course.former_targets:
+            question.warn(f"Die Lektion '{reference}' in 'lesson' ist stillgelegt: Nach einem Fehlversuch fehlt der "
+                          "Verweis auf sie. Nenne eine Lektion, die es noch gibt.", "lesson")
+        else:
+            question.warn(f"Die Lektion '{reference}' in 'lesson' gibt es nicht: Nach einem Fehlversuch fehlt "
+                          "der Verweis auf sie (Form: lektion-slug aus diesem Modul oder modul-slug/lektion-slug).",
+                          "lesson")
         return ""
     return target
 
@@ -396,14 +404,23 @@ def _check_links(course, errors):
     for document in documents:
         for number, line in enumerate(document.body.splitlines(), start=document.body_line):
             for kind, target in CONTENT_LINK.findall(line):
-                if f"{kind}:{target}" not in course.link_targets:
+                if f"{kind}:{target}" in course.link_targets:
+                    continue
+                what = "Lektion" if kind == "lesson" else "Vorlage"
+                if f"{kind}:{target}" in course.former_targets:
+                    message = (f"Link auf die stillgelegte {what} '{kind}:{target}': verweise auf eine andere "
+                               f"{what} oder nimm den Link heraus.")
+                else:
                     hint = "modul-slug/lektion-slug" if kind == "lesson" else "vorlagen-slug"
-                    errors.append(ContentError(document.path, number, f"Link auf unbekannte {'Lektion' if kind == 'lesson' else 'Vorlage'} '{kind}:{target}' (Form: {kind}:{hint})."))
+                    message = f"Link auf unbekannte {what} '{kind}:{target}' (Form: {kind}:{hint})."
+                errors.append(ContentError(document.path, number, message))
 
 
-def read_content(course_root, quiz_root):
+def read_content(course_root, quiz_root, former_targets=None):
     """Read and validate all content. Returns a list of CourseSource;
-    raises ContentErrors listing every problem found."""
+    raises ContentErrors listing every problem found. ``former_targets``:
+    a function course slug -> CourseSource.former_targets (optional; with
+    it, links to retired content are called retired, not unknown)."""
     course_root, quiz_root = Path(course_root), Path(quiz_root)
     errors = []
     courses = []
@@ -421,6 +438,8 @@ def read_content(course_root, quiz_root):
         course = _read_course(course_dir, course_root, errors)
         if course is None:
             continue
+        if former_targets is not None:
+            course.former_targets = former_targets(course.slug)
         _check_links(course, errors)
         courses.append(course)
 
@@ -632,7 +651,8 @@ def load_content(course_root, quiz_root, build_url, check_only=False, keep_brows
     With ``keep_browser_edits`` nothing is written when a course was edited
     in the browser since the last load and the files differ from what is
     published: ``BrowserEditsConflict``."""
-    courses = read_content(course_root, quiz_root)
+    known = former_link_targets if db.table_exists(ContentRevision._meta.table_name) else None
+    courses = read_content(course_root, quiz_root, former_targets=known)
     if check_only:
         return courses, None
     trees = {c.slug: read_tree(Path(c.path), Path(quiz_root) / c.slug) for c in courses}

@@ -20,7 +20,8 @@ from ..media import MediaError, prepare_image, store_image
 from ..models import Course, db
 from ..progress import refresh_enrollments
 from .loader import apply_content, read_content
-from .revisions import compare_trees, draft_tree, mark_published, published_tree, record_tree, save_revision
+from .revisions import (compare_trees, draft_tree, former_link_targets, mark_published, published_tree, record_tree,
+                        save_revision)
 from .source import ContentError, ContentErrors
 from .tree import COURSE_FILE, Entry, read_tree, write_tree
 
@@ -48,11 +49,12 @@ def validate_tree(course_slug, tree):
     with tempfile.TemporaryDirectory(prefix="lms-validate-") as folder:
         write_tree(course_slug, tree, folder)
         try:
-            courses = read_content(Path(folder) / "course", Path(folder) / "quizzes")
+            courses = read_content(Path(folder) / "course", Path(folder) / "quizzes",
+                                   former_targets=former_link_targets)
         except ContentErrors as errors:
             raise ContentErrors([_relative(error, folder) for error in errors.errors]) from None
         for course in courses:
-            course.warnings = [_relative_text(w, folder) for w in course.warnings]
+            course.warnings = [_relative(w, folder) for w in course.warnings]
     return courses[0]
 
 
@@ -61,10 +63,6 @@ def _relative(error, folder):
     if path.startswith(str(folder)):
         path = path[len(str(folder)):].lstrip("/")
     return ContentError(path, error.line, error.message)
-
-
-def _relative_text(text, folder):
-    return str(text).replace(str(folder).rstrip("/") + "/", "")
 
 
 def next_version(version):
@@ -136,8 +134,9 @@ def used_media(tree):
 class ZipImport:
     """A validated zip, ready to show as a preview and to apply."""
 
-    def __init__(self, course_slug, tree, media, changes, warnings):
+    def __init__(self, course_slug, tree, media, changes, warnings, version):
         self.course_slug = course_slug
+        self.version = version  # the version it will be published as
         self.tree = tree
         self.media = media  # name -> PreparedImage
         self.changes = changes
@@ -163,7 +162,7 @@ def read_zip(data, expected_course_slug=None):
         if not (root / "course").is_dir():
             _fail("Die Zip-Datei enthält keinen Ordner course/.")
         try:
-            courses = read_content(root / "course", root / "quizzes")
+            courses = read_content(root / "course", root / "quizzes", former_targets=former_link_targets)
         except ContentErrors as errors:
             raise ContentErrors([_relative(error, folder) for error in errors.errors]) from None
         if len(courses) != 1:
@@ -172,9 +171,24 @@ def read_zip(data, expected_course_slug=None):
         if expected_course_slug and course.slug != expected_course_slug:
             _fail(f"Die Zip-Datei enthält den Kurs '{course.slug}', nicht '{expected_course_slug}'.")
         tree = read_tree(root / "course" / course.slug, root / "quizzes" / course.slug)
-        warnings = [_relative_text(w, folder) for w in course.warnings]
+        warnings = [_relative(w, folder) for w in course.warnings]
     changes = compare_trees(published_tree(course.slug), tree)
-    return ZipImport(course.slug, tree, media, changes, warnings)
+    current = Course.get_or_none(Course.slug == course.slug)
+    version = course.version
+    if current is not None and changes:
+        version = version_after_import(current.version, course.version)
+        tree[COURSE_FILE] = Entry(None, with_version(tree[COURSE_FILE].text, version))
+    return ZipImport(course.slug, tree, media, changes, warnings, version)
+
+
+def version_after_import(current, imported):
+    """The version an import that changes the course is published as: the
+    zip's own version when it is newer than the current one (a trainer
+    raised it on purpose), else the next one after the current, as a
+    publish would do. So different contents never share a version."""
+    def numbers(version):
+        return tuple(int(part) for part in re.findall(r"\d+", version or ""))
+    return imported if numbers(imported) > numbers(current) else next_version(current)
 
 
 def _fail(message, path="Zip-Datei"):
@@ -298,6 +312,7 @@ def apply_import(imported, author, build_url, media_folder):
             store_image(media_folder, prepared, name, author)
         course = Course.get(Course.slug == imported.course_slug)
         refresh_enrollments(course)
-        record(author, "content.import", course, f"Kurs „{course.title}“ aus einer Zip-Datei importiert "
-               f"({len(imported.changes)} Änderung(en)).", keys=[c.key for c in imported.changes])
+        record(author, "content.import", course, f"Kurs „{course.title}“ aus einer Zip-Datei als Version "
+               f"{imported.version} importiert ({len(imported.changes)} Änderung(en)).",
+               version=imported.version, keys=[c.key for c in imported.changes])
     return report

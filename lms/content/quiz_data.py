@@ -9,7 +9,7 @@ import io
 
 from ruamel.yaml import YAML
 
-from .source import parse_yaml
+from .source import ContentError, parse_yaml
 
 QUIZ_KEYS = ["title", "final", "pass_mark", "questions_per_attempt", "review", "shuffle_questions", "shuffle_choices",
              "max_attempts", "cooldown_minutes", "questions"]
@@ -67,15 +67,21 @@ def new_question_id(data, base="frage"):
     return f"{base}-{number}"
 
 
-def question_at_line(data, line):
-    """The id of the question whose YAML (as ``dump_quiz`` writes it)
-    contains ``line``; None for the quiz settings."""
+def question_at_line(text, line):
+    """The id of the question whose YAML in the quiz file ``text`` contains
+    ``line``; None for the quiz settings (or text that is not valid YAML)."""
     if not line:
         return None
+    try:
+        data = parse_yaml(text, "quiz.yaml")
+    except ContentError:
+        return None
+    questions = data.get("questions") if isinstance(data, dict) else None
+    if not isinstance(questions, list) or not hasattr(questions, "lc"):
+        return None
     current = None
-    for number, text in enumerate(dump_quiz(data).splitlines(), start=1):
-        if text.startswith("  - id:"):
-            current = text.split(":", 1)[1].strip().strip("'\"")
-        if number == line:
-            return current
-    return None
+    for index, question in enumerate(questions):
+        if questions.lc.item(index)[0] + 1 > line:
+            break
+        current = question.get("id") if isinstance(question, dict) else None
+    return None if current is None else str(current)

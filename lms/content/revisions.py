@@ -62,6 +62,23 @@ def draft_tree(course_slug):
     return _tree(head_revisions(course_slug))
 
 
+def former_link_targets(course_slug):
+    """The link targets ("lesson:<module>/<lesson>", "template:<slug>") of
+    every lesson and template this course has ever had. One that is missing
+    from the content now was retired, and the checks can say so instead of
+    calling it unknown."""
+    keys = (ContentRevision.select(ContentRevision.key).distinct()
+            .where(ContentRevision.course_slug == course_slug).tuples())
+    targets = set()
+    for (key,) in keys:
+        kind, _, rest = key.partition("/")
+        if kind == "lessons":
+            targets.add(f"lesson:{rest}")
+        elif kind == "templates":
+            targets.add(f"template:{rest}")
+    return targets
+
+
 def compare_trees(before, after):
     """The changes that turn ``before`` into ``after``, sorted by key."""
     changes = []

@@ -69,7 +69,7 @@ def read_content_file(path, root):
     A symlink is refused before anything is read (see ``link_error``), a
     file over MAX_FILE_BYTES once one byte past the limit is read. A leading
     byte-order mark is dropped, so a file saved by a Windows editor reads
-    exactly like one without."""
+    exactly like one without; so do its CRLF line ends."""
     path = Path(path)
     error = link_error(path, root)
     if error is not None:
@@ -82,9 +82,15 @@ def read_content_file(path, root):
     if len(data) > MAX_FILE_BYTES:
         raise ContentError(str(path), None, TEXT_TOO_BIG)
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ContentError(str(path), None, f"Die Datei ist nicht UTF-8-kodiert ({error.reason}).") from None
+    return unix_newlines(text)
+
+
+def unix_newlines(text):
+    """``text`` with LF line ends only (CRLF and lone CR become LF)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
 
 
 def parse_yaml(text, path, first_line=1):

@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .source import ContentError, ContentErrors, ordered_name, parse_yaml, read_content_file
+from .source import ContentError, ContentErrors, ordered_name, parse_yaml, read_content_file, unix_newlines
 
 COURSE_FILE = "course.yaml"
 SUMMARY_FILE = "summary.md"
@@ -25,8 +25,15 @@ HANDOUT_DIR = "templates"
 
 @dataclass(frozen=True)
 class Entry:
+    """One file of a tree. Its text always has LF line ends, however it
+    arrived (a browser's textarea sends CRLF, a Windows editor saves it), so
+    an unchanged file never counts as a change."""
+
     position: int | None
     text: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "text", unix_newlines(self.text))
 
 
 def lesson_key(module_slug, lesson_slug):

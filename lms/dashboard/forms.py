@@ -1,9 +1,9 @@
 from wtforms import EmailField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..auth.forms import FUNCTION_CHOICES, unit_choices
-from ..forms import LmsForm
+from ..forms import LmsForm, ValidEmail
 from ..invitations import DEFAULT_DAYS, DEFAULT_USES, MAX_DAYS, MAX_USES
 from ..models import Membership
 
@@ -13,8 +13,7 @@ def active_unit_choices():
 
 
 class AddPersonForm(LmsForm):
-    email = EmailField("E-Mail-Adresse des Kontos", validators=[
-        DataRequired("Bitte gib die E-Mail-Adresse an."), Email("Bitte gib eine gültige E-Mail-Adresse an.")])
+    email = EmailField("E-Mail-Adresse des Kontos", validators=[ValidEmail()])
     function = SelectField("Funktion", choices=FUNCTION_CHOICES, default="officer")
 
 

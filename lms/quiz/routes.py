@@ -3,7 +3,7 @@ from werkzeug.datastructures import MultiDict
 from flask_login import current_user
 
 from ..certificates.issuing import issue_certificate_if_complete
-from ..learn.routes import get_course_or_404
+from ..learn.routes import get_course_or_404, step_url
 from ..catalog import published_course
 from ..models import Quiz, QuizAttempt
 from ..progress import learner_view
@@ -72,7 +72,6 @@ def take(token):
                     flash("Bestanden – und damit hast du den ganzen Kurs abgeschlossen. "
                           "Dein Zertifikat ist fertig!", "success")
             return redirect(url_for("quiz.result", token=token))
-        flash("Bitte beantworte alle Fragen. Die markierten Fragen sind noch offen.", "error")
         answers = request.form
     return render_template("quiz/take.html", attempt=attempt, quiz=attempt.quiz, course=attempt.quiz.course,
                            question_types=QUESTION_TYPES, problems=problems, answers=answers), 400 if problems else 200
@@ -85,6 +84,10 @@ def result(token):
         return redirect(url_for("quiz.take", token=token))
     quiz = attempt.quiz
     results = grade(attempt, attempt.responses or {})
+    view = learner_view(quiz.course, current_user)
+    certificate = view.certificate if attempt.passed and view.certificate and not view.renewing else None
+    next_step = view.outline.step_after_quiz(quiz) if attempt.passed and certificate is None else None
     return render_template("quiz/result.html", attempt=attempt, quiz=quiz, course=quiz.course, results=results,
                            question_types=QUESTION_TYPES, allowance=attempt_allowance(current_user, quiz),
-                           full_review=shows_answers(attempt), reread=lessons_to_reread(quiz.course, attempt, results))
+                           full_review=shows_answers(attempt), reread=lessons_to_reread(quiz.course, attempt, results),
+                           certificate=certificate, next_step=next_step, next_url=step_url(next_step, quiz.course))
