@@ -1,5 +1,7 @@
 """The dashboard's tile map: layout from the shipped positions, plate labels,
 region lines, colours, and the tiles on the overview."""
+import csv
+import math
 import re
 from datetime import datetime
 from pathlib import Path
@@ -18,8 +20,10 @@ from .test_dashboard import as_executive, executive, scenario, unit_id  # noqa: 
 DATA = Path(__file__).parent.parent / "lms" / "data"
 POSITIONS = load_positions(str(DATA / "unit-positions.csv"))
 PLATES = load_plates(str(DATA / "unit-plates.csv"))
-LAYOUT = layout_tiles(POSITIONS)
-SHIPPED_UNITS = [line.split(",")[0] for line in (DATA / "units-nrw.csv").read_text(encoding="utf-8").splitlines()[1:]]
+with open(DATA / "units-nrw.csv", encoding="utf-8") as handle:
+    REGIONS = {row["name"]: row["region"] for row in csv.DictReader(handle)}
+SHIPPED_UNITS = list(REGIONS)
+LAYOUT = layout_tiles(POSITIONS, REGIONS)
 
 
 def cell(name):
@@ -55,9 +59,22 @@ def test_known_neighbours_keep_their_relation():
     assert north_of("Köln", "Bonn") and west_of("Düsseldorf", "Wuppertal")
 
 
+def test_each_region_is_one_group_of_tiles():
+    for region in set(REGIONS.values()):
+        cells = {cell(name) for name in SHIPPED_UNITS if REGIONS[name] == region}
+        reached, todo = set(), [min(cells)]
+        while todo:
+            column, row = todo.pop()
+            if (column, row) in cells - reached:
+                reached.add((column, row))
+                todo += [(column + 1, row), (column - 1, row), (column, row + 1), (column, row - 1)]
+        assert reached == cells, region
+
+
 def test_the_layout_is_deterministic():
-    assert layout_tiles(dict(POSITIONS)) == LAYOUT
-    assert layout_tiles(dict(reversed(POSITIONS.items()))).cells == LAYOUT.cells  # the CSV's order does not matter
+    assert layout_tiles(dict(POSITIONS), dict(REGIONS)) == LAYOUT
+    # The order of the CSVs does not matter.
+    assert layout_tiles(dict(reversed(POSITIONS.items())), dict(reversed(REGIONS.items()))).cells == LAYOUT.cells
 
 
 def test_every_shipped_unit_has_a_plate_and_the_two_aachens_differ():
@@ -70,10 +87,11 @@ def test_every_shipped_unit_has_a_plate_and_the_two_aachens_differ():
 
 def test_a_unit_without_plate_or_position_goes_near_its_region():
     units = [fake_unit(i, name, "West" if name in ("A", "B") else "East") for i, name in enumerate("ABCD", 1)]
-    layout = layout_tiles({"A": (51.0, 6.0), "B": (51.0, 6.35), "C": (51.0, 7.5), "D": (51.0, 7.85)})
-    placed = place_units(units + [fake_unit(5, "Neustadt", "West"), fake_unit(6, "Anderswo", "Nirgends")], layout)
+    positions = {"A": (51.0, 6.0), "B": (51.0, 6.35), "C": (51.0, 7.5), "D": (51.0, 7.85)}
+    placed = place_units(units + [fake_unit(5, "Neustadt", "West"), fake_unit(6, "Anderswo", "Nirgends")], positions)
     assert placed[5] not in {placed[i] for i in (1, 2, 3, 4)}
     assert abs(placed[5][0] - placed[1][0]) <= 1 and 6 not in placed  # a region without tiles: no place
+    assert any(math.dist(placed[5], placed[i]) == 1 for i in (1, 2))  # next to a tile of its region
     assert tile_label("Neustadt", PLATES) == "NEU"
 
 

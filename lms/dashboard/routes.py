@@ -26,7 +26,7 @@ from .forms import AddPersonForm, InviteForm, MergeForm, MoveForm, UnitForm, act
 from .tables import (CERTIFICATE_FILTERS, PAGE_SIZE, PEOPLE_COLUMNS, UNIT_COLUMNS, PeopleFilter, UnitFilter,
                      course_quizzes, earlier_memberships, people_export_rows, people_rows, quiz_results,
                      unit_export_rows)
-from .tilemap import load_layout, load_plates, place_units, unit_map
+from .tilemap import load_plates, load_positions, place_units, unit_map
 
 
 def course_or_404():
@@ -60,7 +60,7 @@ def unit_tiles():
     """{unit id: cell of its tile on the map}, placed once per units revision
     (retired units too: a past date shows them in the same place)."""
     return per_units_revision("lms_unit_tiles", lambda: place_units(
-        all_units(), load_layout(current_app.config["UNIT_POSITIONS_CSV"])))
+        all_units(), load_positions(current_app.config["UNIT_POSITIONS_CSV"])))
 
 
 def cached_unit_map(rows, paths, day=None):

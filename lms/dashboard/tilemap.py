@@ -1,12 +1,13 @@
 """The dashboard's map of NRW: one square tile per unit in its status colour,
 labelled with the unit's licence-plate code, thick lines between the regions.
 
-The layout depends only on the approximate positions the project ships
+The layout follows the approximate positions the project ships
 (lms/data/unit-positions.csv): each position is projected onto a grid of
 CELL_KM squares; units in crowded places (the Ruhr) choose first, and a unit
-whose cell is taken moves to the nearest free cell. A unit the positions do
-not know (added in the app later) gets the free cell nearest to the centre of
-its region's tiles.
+whose cell is taken moves to the nearest free cell, preferring, among cells
+about as near, one next to its own region's tiles. A unit the positions do
+not know (added in the app later) gets a free cell near the centre of its
+region's tiles.
 """
 import csv
 import functools
@@ -23,6 +24,8 @@ CELL_KM = 24  # side of a grid cell on the ground: NRW becomes 10 x 9 cells
 KM_PER_DEGREE_LAT = 111.2
 CROWD_RADIUS = 1.5  # in cells: how near another unit counts as crowding a unit
 MARGIN = 1  # free cells around the projected places a tile may move into
+SLACK = 0.25  # in cells: how much further than the nearest free cell a tile may go to join its region
+SIDES = ((-1, 0), (1, 0), (0, -1), (0, 1))
 TILE = 40  # side of a cell in the SVG's units
 GAP = 3  # white space between two tiles
 REGION_LINE_WIDTH = 4  # the line between two regions runs in that gap
@@ -77,18 +80,30 @@ def home_cell(point):
     return math.floor(point[0] + 0.5), math.floor(point[1] + 0.5)
 
 
-def nearest_free(point, area, taken):
-    """The free cell of ``area`` nearest to ``point`` (ties: the northern,
-    then the western one), or None when the area is full."""
-    return min((cell for cell in area if cell not in taken),
-               key=lambda cell: (math.dist(cell, point), cell[1], cell[0]), default=None)
+def nearest_free(point, area, taken, region):
+    """A free cell of ``area`` near ``point``, or None when the area is full.
+    Cells up to SLACK further away than the nearest count as near too; of
+    those, the one next to most tiles of ``region`` wins (then the nearest,
+    the northern, the western), so that a region's tiles hang together.
+    ``taken`` is {cell: region of its tile}."""
+    free = [cell for cell in area if cell not in taken]
+    if not free:
+        return None
+    nearest = min(math.dist(cell, point) for cell in free)
+
+    def neighbours(cell):
+        return sum(taken.get((cell[0] + dx, cell[1] + dy)) == region for dx, dy in SIDES)
+
+    return min((cell for cell in free if math.dist(cell, point) <= nearest + SLACK),
+               key=lambda cell: (-neighbours(cell), math.dist(cell, point), cell[1], cell[0]))
 
 
-def layout_tiles(positions):
-    """The tiles' cells for ``positions`` ({name: (lat, lon)}). The unit with
-    the most others within CROWD_RADIUS chooses first (then the one nearest
-    to its cell's centre, then by name), so the crowded Ruhr cities keep
-    their places and the spacious Kreise around them give way."""
+def layout_tiles(positions, regions):
+    """The tiles' cells for the units in both ``positions`` ({name: (lat,
+    lon)}) and ``regions`` ({name: region name}). The unit with the most
+    others within CROWD_RADIUS chooses first (then the one nearest to its
+    cell's centre, then by name), so the crowded Ruhr cities keep their
+    places and the spacious Kreise around them give way."""
     points = project(positions) if positions else {}
     homes = {name: home_cell(point) for name, point in points.items()}
     columns = [column for column, _ in homes.values()] or [0]
@@ -99,41 +114,32 @@ def layout_tiles(positions):
     def crowd(name):
         return sum(1 for other in points.values() if math.dist(other, points[name]) < CROWD_RADIUS) - 1
 
-    cells, taken = {}, set()
-    for name in sorted(points, key=lambda name: (-crowd(name), math.dist(points[name], homes[name]), name)):
-        cell = nearest_free(points[name], area, taken)
+    cells, taken = {}, {}
+    for name in sorted((name for name in points if name in regions),
+                       key=lambda name: (-crowd(name), math.dist(points[name], homes[name]), name)):
+        cell = nearest_free(points[name], area, taken, regions[name])
         if cell is not None:
-            cells[name] = cell
-            taken.add(cell)
+            cells[name], taken[cell] = cell, regions[name]
     return Layout(points, cells, area)
 
 
-@functools.cache
-def load_layout(path):
-    """The layout for the positions CSV at ``path``, computed once per process."""
-    return layout_tiles(load_positions(path))
-
-
-def place_units(units, layout):
+def place_units(units, positions):
     """{unit id: cell} for ``units`` (each with .id, .name, .region.name):
-    the layout's cell for a unit it knows; any other unit (by name, then id)
-    gets the free cell nearest to the centre of its region's tiles, or none
-    when its region has no tile or the area is full."""
+    the layout's cell for a unit with a position; any other unit (by name,
+    then id) gets a free cell near the centre of its region's tiles, or
+    none when its region has no tile or the area is full."""
+    regions = {unit.name: unit.region.name for unit in units}
+    layout = layout_tiles(positions, regions)
     placed = {unit.id: layout.cells[unit.name] for unit in units if unit.name in layout.cells}
-    region_cells = defaultdict(list)
-    for unit in units:
-        if unit.id in placed:
-            region_cells[unit.region.name].append(placed[unit.id])
-    taken = set(placed.values())
+    taken = {cell: regions[name] for name, cell in layout.cells.items()}
     for unit in sorted((unit for unit in units if unit.id not in placed), key=lambda unit: (unit.name, unit.id)):
-        cells = region_cells.get(unit.region.name)
+        cells = [cell for cell, region in taken.items() if region == unit.region.name]
         if not cells:
             continue
         centre = sum(column for column, _ in cells) / len(cells), sum(row for _, row in cells) / len(cells)
-        cell = nearest_free(centre, layout.area, taken)
+        cell = nearest_free(centre, layout.area, taken, unit.region.name)
         if cell is not None:
-            placed[unit.id] = cell
-            taken.add(cell)
+            placed[unit.id], taken[cell] = cell, unit.region.name
     return placed
 
 
@@ -198,6 +204,7 @@ def unit_map(rows, placed, plates, link):
         x, y = corner(cell)
         fill = STATUS_COLOURS[row.status]
         label = tile_label(row.unit.name, plates)
+        label_class = "map-label map-label-long" if len(label) > 3 else "map-label"
         # The accessible name starts with the visible label (WCAG 2.5.3, "label in name").
         name = f"{label} – {row.unit.display_name}: {STATUS_LABELS[row.status]}"
         # A group, not an image: each tile is a link with its own name, reachable by keyboard.
@@ -206,10 +213,11 @@ def unit_map(rows, placed, plates, link):
                      f'<rect x="{x + GAP / 2}" y="{y + GAP / 2}" width="{TILE - GAP}" height="{TILE - GAP}" rx="3" '
                      f'fill="{fill}" class="map-tile"/>'
                      f'<text x="{x + TILE / 2}" y="{y + TILE / 2}" text-anchor="middle" dominant-baseline="central" '
-                     f'fill="{label_colour(fill)}" class="map-label">{escape(label)}</text>'
+                     f'fill="{label_colour(fill)}" class="{label_class}">{escape(label)}</text>'
                      '</a>')
     edges = region_edges({cell: row.unit.region.name for row, cell in tiles})
-    parts.append(f'<path d="{" ".join("M{} {}L{} {}".format(*corner(a), *corner(b)) for a, b in edges)}" '
+    path = " ".join("M{} {}L{} {}".format(*corner(start), *corner(end)) for start, end in edges)
+    parts.append(f'<path d="{path}" '
                  f'fill="none" stroke="{REGION_LINE}" stroke-width="{REGION_LINE_WIDTH}" stroke-linecap="square" '
                  'class="map-regions"/>')
     parts.append("</svg>")
