@@ -128,6 +128,7 @@ def test_the_tiles_keep_the_date_of_the_overview(as_executive, scenario):
     html = as_executive.text("/dashboard/?at=2026-08-15")[1]
     assert f'href="/dashboard/units/{unit_id("Köln")}?at=2026-08-15" aria-label="K – UB Köln: Registriert"' in html
     assert html.count('?at=2026-08-15" aria-label=') == 54
+    assert as_executive.get(f"/dashboard/units/{unit_id('Köln')}?at=2026-08-15").status_code == 200
     today = as_executive.text("/dashboard/")[1]
     assert "?at=" not in re.search(r'<svg[^>]*unit-map.*?</svg>', today, re.S).group()
 

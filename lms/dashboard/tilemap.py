@@ -12,7 +12,6 @@ region's tiles.
 import csv
 import functools
 import math
-from collections import defaultdict
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
