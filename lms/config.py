@@ -42,6 +42,9 @@ class Config:
     # Approximate positions for the schematic map on the dashboard.
     UNIT_POSITIONS_CSV = os.environ.get("LMS_UNIT_POSITIONS_CSV",
                                         str(Path(__file__).parent / "data" / "unit-positions.csv"))
+    # The label of each unit's tile on that map: its licence-plate code ("AC-L" for the Städteregion Aachen,
+    # which shares "AC" with the city).
+    UNIT_PLATES_CSV = os.environ.get("LMS_UNIT_PLATES_CSV", str(Path(__file__).parent / "data" / "unit-plates.csv"))
 
     # Mail: with MAIL_SERVER unset, mails are written to the log instead.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")

@@ -276,7 +276,9 @@ def test_dashboard_pages_run_a_fixed_number_of_queries(as_executive, scenario, c
 
 def test_the_map_shows_every_nrw_unit_in_its_status_colour(as_executive, scenario):
     html = as_executive.text("/dashboard/")[1]
-    assert html.count("<circle") >= 54 + 12  # 54 units on the map, 12 months on the trend line
-    assert f'href="/dashboard/units/{unit_id("Köln")}" aria-label="UB Köln: Geschult"><circle' in html
-    assert "<title>UB Köln: Geschult</title>" in html
+    assert html.count('class="map-tile"') == 54
+    koeln = "K – UB Köln: Geschult"  # plate code, full name, status
+    assert f'href="/dashboard/units/{unit_id("Köln")}" aria-label="{koeln}"><title>{koeln}</title><rect ' in html
+    assert re.search(r'aria-label="BI – UB Bielefeld: In Schulung"><title>[^<]+</title><rect [^>]*fill="#0b5394"',
+                     html)
     assert "Ohne Ort auf der Karte" not in html

@@ -3,10 +3,6 @@
 Each chart carries a <title> and <desc> for screen readers; the page also
 shows the same numbers as a table.
 """
-import csv
-import functools
-from functools import lru_cache
-
 from markupsafe import Markup, escape
 
 from ..coverage import STATUS_LABELS, STATUSES
@@ -92,46 +88,3 @@ def trend_chart(series, total_units):
                      f'{MONTHS[at.month - 1]} {at.year % 100:02d}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
-
-
-@lru_cache(maxsize=4)
-@functools.cache
-def load_positions(path):
-    """Approximate positions of the units ({name: (lat, lon)}) from the CSV the
-    project ships (lms/data/unit-positions.csv): centres of the Kreise and
-    cities, rounded, enough for a schematic map."""
-    with open(path, encoding="utf-8") as handle:
-        return {row["name"]: (float(row["lat"]), float(row["lon"])) for row in csv.DictReader(handle)}
-
-
-def unit_map(rows, positions, link):
-    """A schematic map of NRW: one dot per unit in its status colour.
-    Returns (SVG, names of units without a known position)."""
-    placed = [(row, positions[row.unit.name]) for row in rows if row.unit.name in positions]
-    missing = [row.unit.name for row in rows if row.unit.name not in positions]
-    if not placed:
-        return None, missing
-    lats = [lat for _, (lat, _) in placed]
-    lons = [lon for _, (_, lon) in placed]
-    x_scale, y_scale, pad = 150, 240, 20
-
-    def xy(lat, lon):
-        return pad + (lon - min(lons)) * x_scale, pad + (max(lats) - lat) * y_scale
-
-    width = 2 * pad + (max(lons) - min(lons)) * x_scale
-    height = 2 * pad + (max(lats) - min(lats)) * y_scale
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" class="chart unit-map" '
-             f'role="group" aria-labelledby="map-title map-desc">',
-             '<title id="map-title">Karte: Status der Gliederungen in NRW</title>',
-             '<desc id="map-desc">Schematische Karte, ein Punkt pro Gliederung in der Farbe ihres Status. '
-             'Die gleichen Angaben stehen in der Tabelle der Gliederungen.</desc>']
-    for row, (lat, lon) in placed:
-        x, y = xy(lat, lon)
-        # A group, not an image: each point is a link with its own name, reachable by keyboard.
-        label = f"{row.unit.display_name}: {STATUS_LABELS[row.status]}"
-        parts.append(f'<a href="{escape(link(row.unit.id))}" aria-label="{escape(label)}">'
-                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="7.5" '
-                     f'fill="{STATUS_COLOURS[row.status]}" stroke="#fff" stroke-width="1.5">'
-                     f'<title>{escape(row.unit.display_name)}: {escape(STATUS_LABELS[row.status])}</title></circle></a>')
-    parts.append("</svg>")
-    return Markup("".join(parts)), missing

@@ -20,12 +20,13 @@ from ..units import (UNITS_REVISION, UnitChangeError, all_units, merge_units, re
                      set_board_confirms)
 from ..urls import date_arg, page_arg, safe_next_url
 from . import bp
-from .charts import STATUS_COLOURS, load_positions, region_chart, trend_chart, unit_map
+from .charts import STATUS_COLOURS, region_chart, trend_chart
 from .exports import table_download
 from .forms import AddPersonForm, InviteForm, MergeForm, MoveForm, UnitForm, active_unit_choices
 from .tables import (CERTIFICATE_FILTERS, PAGE_SIZE, PEOPLE_COLUMNS, UNIT_COLUMNS, PeopleFilter, UnitFilter,
                      course_quizzes, earlier_memberships, people_export_rows, people_rows, quiz_results,
                      unit_export_rows)
+from .tilemap import load_plates, load_positions, place_units, unit_map
 
 
 def course_or_404():
@@ -39,24 +40,39 @@ def moment_from_args():
     return at if at is not None and at < utcnow() else None
 
 
-def unit_paths():
-    """{unit id: path of its page}, built once per units revision (the
-    overview links every unit twice; url_for costs more than the rest)."""
+def per_units_revision(name, build):
+    """build(), kept in the app under ``name`` until the units revision changes."""
     revision = setting(UNITS_REVISION, "")
-    cached = current_app.extensions.get("lms_unit_paths")
+    cached = current_app.extensions.get(name)
     if cached is None or cached[0] != revision:
-        cached = current_app.extensions["lms_unit_paths"] = (
-            revision, {unit.id: url_for("dashboard.unit", unit_id=unit.id) for unit in all_units()})
+        cached = current_app.extensions[name] = (revision, build())
     return cached[1]
 
 
-def cached_unit_map(rows, paths):
-    """The map for these statuses, drawn again only when a unit's status
-    (or the units) changed."""
-    key = (setting(UNITS_REVISION, ""), tuple((row.unit.id, row.status) for row in rows))
+def unit_paths():
+    """{unit id: path of its page}, built once per units revision (the
+    overview links every unit twice; url_for costs more than the rest)."""
+    return per_units_revision("lms_unit_paths", lambda: {
+        unit.id: url_for("dashboard.unit", unit_id=unit.id) for unit in all_units()})
+
+
+def unit_tiles():
+    """{unit id: cell of its tile on the map}, placed once per units revision
+    (retired units too: a past date shows them in the same place)."""
+    return per_units_revision("lms_unit_tiles", lambda: place_units(
+        all_units(), load_positions(current_app.config["UNIT_POSITIONS_CSV"])))
+
+
+def cached_unit_map(rows, paths, day=None):
+    """The map for these statuses (its links keep ``day``, the date the
+    overview shows), drawn again only when a unit's status, the units or
+    the day changed."""
+    key = (setting(UNITS_REVISION, ""), day, tuple((row.unit.id, row.status) for row in rows))
     cached = current_app.extensions.get("lms_unit_map")
     if cached is None or cached[0] != key:
-        drawn = unit_map(rows, load_positions(current_app.config["UNIT_POSITIONS_CSV"]), paths.get)
+        query = f"?at={day}" if day else ""
+        drawn = unit_map(rows, unit_tiles(), load_plates(current_app.config["UNIT_PLATES_CSV"]),
+                         lambda unit_id: paths[unit_id] + query)
         cached = current_app.extensions["lms_unit_map"] = (key, drawn)
     return cached[1]
 
@@ -78,7 +94,7 @@ def overview():
     trend = trained_units_over_time(course, months=12, now=at)
     attention = [row for row in rows if row.status in ("open", "expiring")]
     paths = unit_paths()
-    nrw_map, unplaced = cached_unit_map(rows, paths)
+    nrw_map, unplaced = cached_unit_map(rows, paths, date_arg("at").isoformat() if at else None)
     return render_template("dashboard/overview.html", course=course, at=at, summary=summary,
                            statuses=STATUSES, labels=STATUS_LABELS, colours=STATUS_COLOURS,
                            region_chart=region_chart(summary), trend_chart=trend_chart(trend, summary.total),
