@@ -193,13 +193,21 @@ VIEWPORTS = {
 
 @pytest.fixture
 def new_page(browser, server):
-    """``new_page(width="desktop", storage_state=None, bypass_csp=False)``:
-    a page in a fresh browser context on the server; closed after the test.
-    Every page fails the test on a JavaScript error or a failed request."""
+    """``new_page(width="desktop", storage_state=None, bypass_csp=False,
+    expected_statuses=())``: a page in a fresh browser context on the
+    server; closed after the test. Every page fails the test on a JavaScript
+    error or a failed request, except responses with one of
+    ``expected_statuses`` (a form sent back with its errors answers 400)."""
     contexts = []
     problems = []
 
-    def make(width="desktop", storage_state=None, bypass_csp=False):
+    def make(width="desktop", storage_state=None, bypass_csp=False, expected_statuses=()):
+        expected = tuple(f"status of {status} " for status in expected_statuses)
+
+        def on_console(message):
+            if message.type == "error" and not (expected and any(e in message.text for e in expected)):
+                problems.append(f"console {message.type} on {page.url}: {message.text}")
+
         context = browser.new_context(base_url=server.url, locale="de-DE", timezone_id="Europe/Berlin",
                                       accept_downloads=True, storage_state=storage_state, bypass_csp=bypass_csp,
                                       **VIEWPORTS[width])
@@ -207,8 +215,7 @@ def new_page(browser, server):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
-        page.on("console", lambda message: problems.append(f"console {message.type} on {page.url}: {message.text}")
-                if message.type == "error" else None)
+        page.on("console", on_console)
         return page
 
     yield make
