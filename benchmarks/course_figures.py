@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lms import create_app  # noqa: E402
-from lms.cli import build_url  # noqa: E402
+from lms.urls import build_content_url  # noqa: E402
 from lms.content.loader import load_content  # noqa: E402
 from lms.database import migrate  # noqa: E402
 from lms.guide import compile_guide, guide_pdf  # noqa: E402
@@ -40,7 +40,7 @@ def main():
         app = create_app({"INSTANCE_PATH": folder, "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3"})
         with app.app_context():
             migrate()
-            courses, _ = load_content(app.config["COURSE_DIR"], app.config["QUIZ_DIR"], build_url)
+            courses, _ = load_content(app.config["COURSE_DIR"], app.config["QUIZ_DIR"], build_content_url)
             for source in courses:
                 lessons = [lesson for module in source.modules for lesson in module.lessons]
                 types = Counter(q["type"] for quiz in source.quizzes for q in quiz.questions)

@@ -262,7 +262,7 @@ def setup_app(instance, secret_key):
     """An app object on the same database the server will use, with schema,
     NRW units and the shipped course loaded. Returns (app, course)."""
     from lms import create_app
-    from lms.cli import build_url
+    from lms.urls import build_content_url
     from lms.content.loader import load_content
     from lms.database import migrate
     from lms.models import Course
@@ -273,7 +273,7 @@ def setup_app(instance, secret_key):
     with app.app_context():
         migrate()
         import_units(Path(app.config["UNITS_CSV"]).read_text(encoding="utf-8"))
-        load_content(app.config["COURSE_DIR"], app.config["QUIZ_DIR"], build_url)
+        load_content(app.config["COURSE_DIR"], app.config["QUIZ_DIR"], build_content_url)
         course = Course.select().order_by(Course.id).first()
     return app, course
 

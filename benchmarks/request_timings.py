@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lms import create_app  # noqa: E402
 from tests.quiz_helpers import correct_form as answer_correctly  # noqa: E402
 from lms.accounts import hash_password  # noqa: E402
-from lms.cli import build_url  # noqa: E402
+from lms.urls import build_content_url  # noqa: E402
 from lms.content.loader import load_content  # noqa: E402
 from lms.database import migrate  # noqa: E402
 from lms.models import Lesson, Module, Quiz, User  # noqa: E402
@@ -51,7 +51,7 @@ def main():
                           "MAIL_SERVER": None})
         with app.app_context():
             migrate()
-            load_content(app.config["COURSE_DIR"], app.config["QUIZ_DIR"], build_url)
+            load_content(app.config["COURSE_DIR"], app.config["QUIZ_DIR"], build_content_url)
             user = User.create(email="bench@example.org", name="Bench", password_hash=hash_password("x" * 12),
                                email_verified_at=utcnow())
             lesson = Lesson.select(Lesson, Module).join(Module).order_by(Module.position, Lesson.position).first()

@@ -13,17 +13,12 @@ from .database import migrate as run_migrations
 from .database import pending_migrations, write_migration
 from .models import Unit
 from .units import UnitImportError, import_units
+from .urls import build_content_url
 
 
 @click.group("lms", help="Verwaltung der Lernplattform.")
 def lms_cli():
     pass
-
-
-def build_url(endpoint, **values):
-    """URLs for content links, built without a request."""
-    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
-    return adapter.build(endpoint, values)
 
 
 @lms_cli.command("migrate", help="Datenbankschema anlegen bzw. auf den neuesten Stand bringen.")
@@ -80,7 +75,7 @@ def load_content_command(check, force):
 def _load_content(check=False, keep_browser_edits=True):
     config = current_app.config
     try:
-        courses, report = load_content(config["COURSE_DIR"], config["QUIZ_DIR"], build_url, check_only=check,
+        courses, report = load_content(config["COURSE_DIR"], config["QUIZ_DIR"], build_content_url, check_only=check,
                                        keep_browser_edits=keep_browser_edits)
     except ContentErrors as errors:
         for error in errors.errors:

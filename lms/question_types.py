@@ -6,14 +6,25 @@ A type knows how to
   order of that attempt, stored on the attempt),
 - read a learner's answer from the submitted form (``read_response``),
 - grade that answer (``grade``),
-and which template renders it (``template``). Adding a type means adding one
-class here and one template in ``templates/quiz/questions/``.
+- be edited by trainers: its fields in the question editor
+  (``editor_fields``), filling them from a stored question and reading them
+  back (``fill_editor``, ``read_editor``),
+and which templates show it: ``template`` to learners, ``editor_template``
+to trainers. Adding a type means one class here, decorated with
+``@register_question_type``, and its two templates
+(``templates/quiz/questions/<name>.html``,
+``templates/authoring/questions/<name>.html``); nothing else changes.
 """
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from wtforms import FieldList, FormField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
+
 from .content.rendering import MarkdownTooComplex, render_inline_markdown, render_markdown
+from .question_editor import ChoiceForm, stripped, text_lines
 
 MAX_TEXT_ANSWER = 500
 
@@ -34,15 +45,46 @@ class Grading:
     feedback_html: list = field(default_factory=list)
 
 
+QUESTION_TYPES = {}
+
+
+def register_question_type(cls):
+    """Class decorator: make a question type known by its ``name``."""
+    QUESTION_TYPES[cls.name] = cls()
+    return cls
+
+
+class UnknownQuestionType(KeyError):
+    """A question type that no class handles (German message)."""
+
+
+def get_question_type(name):
+    """The registered type called ``name``; a clear error for an unknown one
+    (a quiz stored before a type was removed, or a typo in code)."""
+    try:
+        return QUESTION_TYPES[name]
+    except KeyError:
+        raise UnknownQuestionType(f"Unbekannter Fragetyp '{name}' (bekannt: {', '.join(QUESTION_TYPES)}).") from None
+
+
 class QuestionType:
     name = ""
     label = ""
     common_keys = {"id", "type", "prompt", "explanation", "topic", "lesson"}
     extra_keys = set()
+    # The type's own fields in the question editor (name -> WTForms field);
+    # the editor adds them to the fields every question has.
+    editor_fields = {}
 
     @property
     def template(self):
+        """Shows the question to learners (taking a quiz, reviewing it)."""
         return f"quiz/questions/{self.name}.html"
+
+    @property
+    def editor_template(self):
+        """Shows the type's ``editor_fields`` in the question editor."""
+        return f"authoring/questions/{self.name}.html"
 
     # -- definition ----------------------------------------------------------
 
@@ -95,10 +137,39 @@ class QuestionType:
     def field_name(presented):
         return f"q-{presented['id']}"
 
+    # -- authoring -------------------------------------------------------------
+
+    def fill_editor(self, form, question):
+        """Put the type's part of a stored ``question`` into the editor form."""
+        for name in self.editor_fields:
+            getattr(form, name).data = question.get(name, "")
+
+    def read_editor(self, form):
+        """The type's part of the question as quiz data, from the editor form."""
+        return {name: stripped(getattr(form, name)) for name in self.editor_fields}
+
+    def prepare_editor(self, form):
+        """Before the editor is shown for a GET (say, empty rows to fill in)."""
+
+    def editor_action(self, form, formdata):
+        """Handle a button in the editor that changes the form rather than
+        saving it ("Weitere Antwort"); True when one was pressed."""
+        return False
+
+    def before_render(self, form):
+        """Last touches before the editor is rendered (labels and the like)."""
+
 
 class _ChoiceQuestion(QuestionType):
     extra_keys = {"choices"}
     needs_exactly_one = False
+    rule = ""  # how many answers are right, shown in the editor
+    editor_fields = {"choices": FieldList(FormField(ChoiceForm), min_entries=0)}
+    empty_rows = 2  # offered to fill in, on top of the stored answers
+
+    @property
+    def editor_template(self):
+        return "authoring/questions/choices.html"
 
     def parse_specific(self, fields):
         choices = []
@@ -151,11 +222,40 @@ class _ChoiceQuestion(QuestionType):
         feedback = [c["feedback_html"] for c in presented["choices"] if c["key"] in chosen and c["feedback_html"]]
         return Grading(correct=chosen == correct, feedback_html=feedback)
 
+    def fill_editor(self, form, question):
+        for choice in question.get("choices", []):
+            form.choices.append_entry({"text": choice.get("text", ""), "correct": bool(choice.get("correct")),
+                                       "feedback": choice.get("feedback", "")})
 
+    def read_editor(self, form):
+        """The answers; rows left empty are dropped."""
+        return {"choices": [{"text": stripped(c.text), "correct": bool(c.correct.data), "feedback": stripped(c.feedback)}
+                            for c in form.choices if stripped(c.text)]}
+
+    def prepare_editor(self, form):
+        for _ in range(self.empty_rows):
+            form.choices.append_entry()
+
+    def editor_action(self, form, formdata):
+        if "add_choice" in formdata:
+            form.choices.append_entry()
+            return True
+        return False
+
+    def before_render(self, form):
+        """'Antwort 1', 'Antwort 2' …: labels a screen reader can tell apart."""
+        for number, choice in enumerate(form.choices, start=1):
+            choice.text.label.text = f"Antwort {number}"
+            choice.correct.label.text = f"Antwort {number} ist richtig"
+            choice.feedback.label.text = f"Rückmeldung zu Antwort {number}"
+
+
+@register_question_type
 class SingleChoice(_ChoiceQuestion):
     name = "single_choice"
     label = "Eine Antwort ist richtig"
     needs_exactly_one = True
+    rule = "genau eine richtig"
 
     def read_response(self, presented, form):
         chosen = self._chosen_keys(presented, form)
@@ -164,9 +264,11 @@ class SingleChoice(_ChoiceQuestion):
         return chosen, None
 
 
+@register_question_type
 class MultipleChoice(_ChoiceQuestion):
     name = "multiple_choice"
     label = "Mehrere Antworten können richtig sein"
+    rule = "mindestens eine richtig"
 
     def read_response(self, presented, form):
         chosen = self._chosen_keys(presented, form)
@@ -175,10 +277,17 @@ class MultipleChoice(_ChoiceQuestion):
         return chosen, None
 
 
+@register_question_type
 class TrueFalse(QuestionType):
     name = "true_false"
     label = "Wahr oder falsch?"
     extra_keys = {"answer", "feedback_true", "feedback_false"}
+    editor_fields = {
+        "answer": RadioField("Richtige Antwort", choices=[SelectChoice("true", "Wahr"), SelectChoice("false", "Falsch")],
+                             validators=[Optional()]),
+        "feedback_true": StringField("Rückmeldung für „Wahr“", validators=[Optional(), Length(max=1000)]),
+        "feedback_false": StringField("Rückmeldung für „Falsch“", validators=[Optional(), Length(max=1000)]),
+    }
 
     def parse_specific(self, fields):
         answer = fields.boolean("answer", required=True)
@@ -214,6 +323,13 @@ class TrueFalse(QuestionType):
             return Grading(False)
         return Grading(choice["correct"], [choice["feedback_html"]] if choice["feedback_html"] else [])
 
+    def fill_editor(self, form, question):
+        super().fill_editor(form, question)
+        form.answer.data = "true" if question.get("answer") else "false" if "answer" in question else None
+
+    def read_editor(self, form):
+        return {**super().read_editor(form), "answer": form.answer.data == "true"}
+
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 # A gender mark between two letters: Pat*innen, Pat:innen, Pat_innen, Pat/innen.
@@ -230,10 +346,17 @@ def normalize_text_answer(text):
     return text.strip(" .,;:!?\"'„“”‚‘’«»()-")
 
 
+@register_question_type
 class ShortText(QuestionType):
     name = "short_text"
     label = "Kurze Textantwort"
     extra_keys = {"accepted", "feedback_correct", "feedback_wrong"}
+    editor_fields = {
+        "accepted": TextAreaField("Akzeptierte Antworten (eine pro Zeile)", validators=[Optional(), Length(max=4000)],
+                                  render_kw={"rows": 3}),
+        "feedback_correct": StringField("Rückmeldung bei richtiger Antwort", validators=[Optional(), Length(max=1000)]),
+        "feedback_wrong": StringField("Rückmeldung bei falscher Antwort", validators=[Optional(), Length(max=1000)]),
+    }
 
     def parse_specific(self, fields):
         accepted = fields.text_list("accepted")
@@ -279,11 +402,23 @@ class ShortText(QuestionType):
         html = presented["feedback_correct_html"] if correct else presented["feedback_wrong_html"]
         return Grading(correct, [html] if html else [])
 
+    def fill_editor(self, form, question):
+        super().fill_editor(form, question)
+        form.accepted.data = "\n".join(question.get("accepted", []))
 
+    def read_editor(self, form):
+        return {**super().read_editor(form), "accepted": text_lines(form.accepted.data)}
+
+
+@register_question_type
 class Ordering(QuestionType):
     name = "ordering"
     label = "Reihenfolge"
     extra_keys = {"items"}
+    editor_fields = {
+        "items": TextAreaField("Einträge in der richtigen Reihenfolge (einer pro Zeile)",
+                               validators=[Optional(), Length(max=4000)], render_kw={"rows": 5}),
+    }
 
     def parse_specific(self, fields):
         items = fields.text_list("items", min_items=2)
@@ -324,13 +459,31 @@ class Ordering(QuestionType):
     def grade(self, presented, response):
         return Grading(list(response or []) == presented["correct_order"])
 
+    def fill_editor(self, form, question):
+        form.items.data = "\n".join(question.get("items", []))
 
+    def read_editor(self, form):
+        return {"items": text_lines(form.items.data)}
+
+
+def _pairs_separated(form, field):
+    for number, line in enumerate(text_lines(field.data), start=1):
+        if "->" not in line:
+            raise ValidationError(f"Zeile {number}: links und rechts mit -> trennen.")
+
+
+@register_question_type
 class Matching(QuestionType):
     """Pairs to match: each left entry gets one of the right entries."""
 
     name = "matching"
     label = "Zuordnung"
     extra_keys = {"pairs"}
+    editor_fields = {
+        "pairs": TextAreaField("Paare (eines pro Zeile, links und rechts getrennt durch ->)",
+                               validators=[Optional(), Length(max=4000), _pairs_separated], render_kw={"rows": 5},
+                               description="Zum Beispiel: UB -> Unterbezirk"),
+    }
 
     def parse_specific(self, fields):
         pairs = []
@@ -375,18 +528,10 @@ class Matching(QuestionType):
         response = response or {}
         return Grading(all(response.get(str(left["key"])) == left["key"] for left in presented["lefts"]))
 
+    def fill_editor(self, form, question):
+        form.pairs.data = "\n".join(f"{p.get('left', '')} -> {p.get('right', '')}" for p in question.get("pairs", []))
 
-QUESTION_TYPES = {cls.name: cls() for cls in (SingleChoice, MultipleChoice, TrueFalse, ShortText, Ordering, Matching)}
+    def read_editor(self, form):
+        return {"pairs": [{"left": left.strip(), "right": right.strip()}
+                          for left, _, right in (line.partition("->") for line in text_lines(form.pairs.data))]}
 
-
-class UnknownQuestionType(KeyError):
-    """A question type that no class handles (German message)."""
-
-
-def get_question_type(name):
-    """The registered type called ``name``; a clear error for an unknown one
-    (a quiz stored before a type was removed, or a typo in code)."""
-    try:
-        return QUESTION_TYPES[name]
-    except KeyError:
-        raise UnknownQuestionType(f"Unbekannter Fragetyp '{name}' (bekannt: {', '.join(QUESTION_TYPES)}).") from None

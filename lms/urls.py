@@ -1,13 +1,19 @@
-"""Reading URLs: safe redirect targets, ids in paths, numbers and dates in
-query strings. Every integer and date a request carries is parsed here, with
+"""URLs, read and built.
+
+Reading: safe redirect targets, ids in paths, numbers and dates in query
+strings. Every integer and date a request carries is parsed here, with
 bounds, so odd input ("²", "-1", "99999999999999999999", "0001-01-01")
 answers 404 or 400 with a German page, never a 500.
+
+Building: ``build_content_url`` for links inside lesson text (the same with
+or without a request, so a preview links where the published page will),
+``step_url`` for a learner's next step.
 """
 import re
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import current_app, request, url_for
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BaseConverter, ValidationError
 
@@ -95,3 +101,23 @@ def date_arg(name):
         raise BadArgument(f"„{name}“ muss ein Datum zwischen {FIRST_DATE:%d.%m.%Y} und {LAST_DATE:%d.%m.%Y} "
                           "im Format JJJJ-MM-TT sein.")
     return day
+
+
+def build_content_url(endpoint, **values):
+    """The URL of a content link (``lesson:…``, ``template:…``), built from
+    the app's configuration (``APPLICATION_ROOT``), never from a request: a
+    lesson rendered by ``load-content``, by a publish or in the editor's
+    preview gets the same links."""
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    return adapter.build(endpoint, values)
+
+
+def step_url(step, course):
+    """The URL of a step of the course (``CourseOutline.next_step()`` and
+    the like: ("lesson", Lesson) or ("quiz", Quiz)); None for None."""
+    if step is None:
+        return None
+    kind, item = step
+    if kind == "lesson":
+        return url_for("learn.lesson", course_slug=course.slug, module_slug=item.module.slug, lesson_slug=item.slug)
+    return url_for("quiz.overview", course_slug=course.slug, quiz_slug=item.slug)

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from lms import create_app
-from lms.cli import build_url
+from lms.urls import build_content_url
 from lms.content.loader import load_content
 from lms.database import counting_queries, migrate
 from lms.models import db
@@ -152,7 +152,7 @@ def _build_template(config):
     with app.app_context():
         migrate()
         import_units(UNITS_CSV.read_text(encoding="utf-8"))
-        load_content(FIXTURE_COURSE, FIXTURE_QUIZZES, build_url)
+        load_content(FIXTURE_COURSE, FIXTURE_QUIZZES, build_content_url)
         if not ON_POSTGRES:
             db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()

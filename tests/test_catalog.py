@@ -7,7 +7,7 @@ import pytest
 
 from lms import create_app
 from lms.catalog import new_revision
-from lms.cli import build_url
+from lms.urls import build_content_url
 from lms.content.loader import load_content
 from lms.models import Lesson, LessonProgress, Module, db
 
@@ -103,7 +103,7 @@ def test_a_content_load_in_one_process_is_seen_by_a_running_worker(two_workers):
     lesson.write_text(lesson.read_text(encoding="utf-8").replace("title: Erste Schritte", "title: Aus der Datei"),
                       encoding="utf-8")
     with first.app_context():
-        load_content(content / "course", content / "quizzes", build_url)
+        load_content(content / "course", content / "quizzes", build_content_url)
     assert "Aus der Datei" in in_second.text(COURSE)[1]
 
 
@@ -113,7 +113,7 @@ def test_a_restarted_worker_starts_from_the_database(two_workers, tmp_path, mail
     lesson.write_text(lesson.read_text(encoding="utf-8").replace("title: Erste Schritte", "title: Nach dem Neustart"),
                       encoding="utf-8")
     with first.app_context():
-        load_content(content / "course", content / "quizzes", build_url)
+        load_content(content / "course", content / "quizzes", build_content_url)
     restarted = create_app(first.config)
     browser = Browser(restarted.test_client())
     browser.login("zwei@example.org")

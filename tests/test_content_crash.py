@@ -12,7 +12,7 @@ from .conftest import FIXTURE_COURSE, FIXTURE_QUIZZES
 KILLER = textwrap.dedent("""
     import os, signal, sys
     from lms import create_app
-    from lms.cli import build_url
+    from lms.urls import build_content_url
     from lms.content import loader
 
     calls = 0
@@ -28,7 +28,7 @@ KILLER = textwrap.dedent("""
     loader._apply_document = apply_then_die
     app = create_app({"DATABASE_URL": sys.argv[1], "INSTANCE_PATH": sys.argv[2], "SECRET_KEY": "x" * 40})
     with app.app_context():
-        loader.load_content(sys.argv[3], sys.argv[4], build_url)
+        loader.load_content(sys.argv[3], sys.argv[4], build_content_url)
 """)
 
 

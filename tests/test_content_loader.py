@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from lms.cli import build_url
+from lms.urls import build_content_url
 from lms.content.loader import load_content, read_content
 from lms.content.source import MAX_FILE_BYTES, ContentErrors
 from lms.content.tree import read_tree
@@ -173,13 +173,13 @@ def test_a_broken_file_changes_nothing_in_the_database(app, content):
     replace_in(content[0] / "demo" / "02-praxis" / "01-anwenden.md", "title: Anwenden", "title: Neu")
     replace_in(content[1] / "demo" / "grundlagen.yaml", "type: ordering", "type: kaputt")
     with pytest.raises(ContentErrors):
-        load_content(*content, build_url)
+        load_content(*content, build_content_url)
     assert Lesson.get_by_id(lesson_before.id).title == "Anwenden"
 
 
 def test_check_only_writes_nothing(app, content):
     replace_in(content[0] / "demo" / "02-praxis" / "01-anwenden.md", "title: Anwenden", "title: Neu")
-    load_content(*content, build_url, check_only=True)
+    load_content(*content, build_content_url, check_only=True)
     assert Lesson.get(Lesson.slug == "anwenden").title == "Anwenden"
 
 
@@ -187,7 +187,7 @@ def test_reload_upserts_by_slug_and_keeps_progress(app, content, learner):
     lesson = Lesson.get(Lesson.slug == "anwenden")
     LessonProgress.create(user=learner, lesson=lesson)
     replace_in(content[0] / "demo" / "02-praxis" / "01-anwenden.md", "title: Anwenden", "title: Anwenden, neu")
-    _, report = load_content(*content, build_url)
+    _, report = load_content(*content, build_content_url)
     reloaded = Lesson.get(Lesson.slug == "anwenden")
     assert reloaded.id == lesson.id
     assert reloaded.title == "Anwenden, neu"
@@ -202,7 +202,7 @@ def test_unchanged_lessons_are_not_rendered_again(app, content, monkeypatch):
 
     original = loader.render_markdown
     monkeypatch.setattr(loader, "render_markdown", lambda *a, **k: calls.append(a) or original(*a, **k))
-    load_content(*content, build_url)
+    load_content(*content, build_content_url)
     assert len(calls) == 1  # only the course summary; lessons and handouts are unchanged
 
 
@@ -210,7 +210,7 @@ def test_removed_content_is_retired_not_deleted(app, content):
     shutil.rmtree(content[0] / "demo" / "02-praxis")
     replace_in(content[0] / "demo" / "course.yaml", "  - slug: praxis\n    title: Praxis\n    summary: Anwenden.\n", "")
     (content[1] / "demo" / "praxis.yaml").unlink()
-    _, report = load_content(*content, build_url)
+    _, report = load_content(*content, build_content_url)
     assert Module.get(Module.slug == "praxis").is_retired
     assert Lesson.get(Lesson.slug == "anwenden").is_retired
     assert Quiz.get(Quiz.slug == "praxis").is_retired
@@ -316,7 +316,7 @@ def test_a_file_with_a_byte_order_mark_loads_like_one_without(app, content, rela
     path = content[0].parent / relative
     tree_before = read_tree(content[0] / "demo", content[1] / "demo")
     path.write_bytes(BYTE_ORDER_MARK + path.read_bytes())  # as Windows editors save UTF-8
-    _, report = load_content(*content, build_url)
+    _, report = load_content(*content, build_content_url)
     assert not report.changed  # same text, same hash: the mark is not part of the content
     assert read_tree(content[0] / "demo", content[1] / "demo") == tree_before
 

@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from lms import create_app
-from lms.cli import build_url
+from lms.urls import build_content_url
 from lms.content.loader import load_content, read_content
 from lms.database import migrate
 from lms.models import Certificate, Course, Lesson, Module, Quiz, db
@@ -43,7 +43,7 @@ def shipped_app(tmp_path, mail_sink):
         from lms.units import import_units
 
         import_units(UNITS_CSV.read_text(encoding="utf-8"))
-        load_content(PROJECT / "course", PROJECT / "quizzes", build_url)
+        load_content(PROJECT / "course", PROJECT / "quizzes", build_content_url)
     yield app
     db.close()
 

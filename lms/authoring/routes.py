@@ -8,7 +8,6 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..cli import build_url
 from ..content import authoring
 from ..content.authoring import AuthoringError
 from ..content.gift import parse_gift
@@ -21,20 +20,18 @@ from ..content.source import ContentErrors
 from ..content.tree import key_label, lesson_key, quiz_key
 from ..item_statistics import quiz_statistics
 from ..media import MediaError, media_dir, prepare_image, store_image
+from ..lookups import author_course_or_404, author_quiz_or_404
 from ..models import Course, MediaFile, Quiz
+from ..question_editor import QuestionForm
 from ..question_types import QUESTION_TYPES
-from ..urls import int_arg
+from ..urls import build_content_url, int_arg
 from . import bp
-from .forms import GiftForm, ImageUploadForm, LessonForm, ModuleForm, QuestionForm, QuizSettingsForm, ZipUploadForm
+from .forms import GiftForm, ImageUploadForm, LessonForm, ModuleForm, QuizSettingsForm, ZipUploadForm
 
 
 def _author():
     """The trainer making a change, as a User row (not the login proxy)."""
     return current_user._get_current_object()
-
-
-def get_course_or_404(course_slug):
-    return Course.get_or_none((Course.slug == course_slug) & ~Course.is_retired) or abort(404)
 
 
 def _flash_messages(messages, category="error"):
@@ -59,7 +56,7 @@ def index():
 
 @bp.route("/<course_slug>/")
 def course(course_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     tree = authoring.draft_tree(course.slug)
     modules = [{"slug": slug, "title": title, "summary": summary,
                 "lessons": [(lesson_slug, authoring.parse_lesson(entry.text)[0])
@@ -75,7 +72,7 @@ def course(course_slug):
 
 @bp.route("/<course_slug>/modules/new", methods=["GET", "POST"])
 def new_module(course_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     form = ModuleForm()
     if form.validate_on_submit():
         if not form.slug.data:
@@ -94,7 +91,7 @@ def new_module(course_slug):
 
 @bp.route("/<course_slug>/modules/<module_slug>/edit", methods=["GET", "POST"])
 def edit_module(course_slug, module_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     current = next((m for m in authoring.modules(authoring.draft_tree(course.slug)) if m[0] == module_slug), None)
     if current is None:
         abort(404)
@@ -113,7 +110,7 @@ def edit_module(course_slug, module_slug):
 
 @bp.route("/<course_slug>/modules/<module_slug>/move", methods=["POST"])
 def move_module(course_slug, module_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     try:
         authoring.move_module(course.slug, module_slug, -1 if request.form.get("direction") == "up" else 1,
                               _author())
@@ -126,7 +123,7 @@ def move_module(course_slug, module_slug):
 
 @bp.route("/<course_slug>/modules/<module_slug>/retire", methods=["POST"])
 def retire_module(course_slug, module_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     try:
         authoring.retire_module(course.slug, module_slug, _author())
         flash("Modul stillgelegt (Entwurf). Fortschritt und Zertifikate bleiben erhalten.", "success")
@@ -154,7 +151,7 @@ def _save_lesson(course, module_slug, lesson_slug, form, new):
 
 @bp.route("/<course_slug>/modules/<module_slug>/lessons/new", methods=["GET", "POST"])
 def new_lesson(course_slug, module_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     form = LessonForm()
     if "preview" not in request.form and form.validate_on_submit():
         if not form.slug.data:
@@ -169,7 +166,7 @@ def new_lesson(course_slug, module_slug):
 
 @bp.route("/<course_slug>/lessons/<module_slug>/<lesson_slug>", methods=["GET", "POST"])
 def edit_lesson(course_slug, module_slug, lesson_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     entry = authoring.draft_tree(course.slug).get(lesson_key(module_slug, lesson_slug))
     if entry is None:
         abort(404)
@@ -191,7 +188,7 @@ def _preview_html(course, text):
     """The text as learners would see it, or the reason it cannot be shown
     (an oversize or pathological text is refused at once, not rendered)."""
     try:
-        return render_markdown(text, link_resolver(course.slug, url_for))
+        return render_markdown(text, link_resolver(course.slug, build_content_url))
     except MarkdownTooComplex as problem:
         return str(Markup('<p class="field-error">Keine Vorschau: {}</p>').format(str(problem)))
 
@@ -199,13 +196,13 @@ def _preview_html(course, text):
 @bp.route("/<course_slug>/preview", methods=["POST"])
 def preview(course_slug):
     """The live preview: Markdown rendered and sanitised exactly as learners get it."""
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     return Response(_preview_html(course, request.form.get("body", "")), mimetype="text/html")
 
 
 @bp.route("/<course_slug>/lessons/<module_slug>/<lesson_slug>/move", methods=["POST"])
 def move_lesson(course_slug, module_slug, lesson_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     try:
         authoring.move_lesson(course.slug, module_slug, lesson_slug,
                               -1 if request.form.get("direction") == "up" else 1, _author())
@@ -216,7 +213,7 @@ def move_lesson(course_slug, module_slug, lesson_slug):
 
 @bp.route("/<course_slug>/lessons/<module_slug>/<lesson_slug>/retire", methods=["POST"])
 def retire_lesson(course_slug, module_slug, lesson_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     try:
         authoring.retire_lesson(course.slug, module_slug, lesson_slug, _author())
         flash("Lektion stillgelegt (Entwurf). Fortschritt und Zertifikate bleiben erhalten.", "success")
@@ -230,7 +227,7 @@ def retire_lesson(course_slug, module_slug, lesson_slug):
 
 @bp.route("/<course_slug>/history/<path:key>")
 def key_history(course_slug, key):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     revisions = history(course.slug, key)
     if not revisions:
         abort(404)
@@ -240,7 +237,7 @@ def key_history(course_slug, key):
 
 @bp.route("/<course_slug>/history/<path:key>/diff")
 def diff(course_slug, key):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     numbers = [int_arg(name) for name in ("a", "b")]
     if None in numbers:
         abort(400)
@@ -256,14 +253,14 @@ def diff(course_slug, key):
 
 @bp.route("/<course_slug>/history/<path:key>/<id:number>")
 def revision(course_slug, key, number):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     found = get_revision(course.slug, key, number) or abort(404)
     return render_template("authoring/revision.html", course=course, key=key, label=key_label(key), revision=found)
 
 
 @bp.route("/<course_slug>/history/<path:key>/<id:number>/restore", methods=["POST"])
 def restore_revision(course_slug, key, number):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     restored = restore(course.slug, key, number, _author())
     if restored is None:
         flash("Diese Version entspricht schon dem aktuellen Entwurf.", "info")
@@ -303,7 +300,7 @@ def _save_quiz(course, quiz_slug, data, note):
 
 @bp.route("/<course_slug>/quizzes/<quiz_slug>", methods=["GET", "POST"])
 def quiz(course_slug, quiz_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     data = _quiz_or_new(course, quiz_slug)
     form = QuizSettingsForm(data=data)
     if form.validate_on_submit():
@@ -319,42 +316,39 @@ def quiz(course_slug, quiz_slug):
 
 @bp.route("/<course_slug>/quizzes/<quiz_slug>/questions/new", methods=["GET", "POST"])
 def new_question(course_slug, quiz_slug):
-    course = get_course_or_404(course_slug)
-    type_name = request.args.get("type", "")
-    if type_name not in QUESTION_TYPES:
-        abort(404)
+    course = author_course_or_404(course_slug)
+    question_type = QUESTION_TYPES.get(request.args.get("type", "")) or abort(404)
     data = _quiz_or_new(course, quiz_slug)
-    form = QuestionForm()
+    form = QuestionForm.for_type(question_type)()
     if request.method == "GET":
         form.id.data = new_question_id(data)
-        form.add_empty_choices(type_name)
-    return _question_page(course, quiz_slug, data, form, type_name, index=None)
+        question_type.prepare_editor(form)
+    return _question_page(course, quiz_slug, data, form, index=None)
 
 
 @bp.route("/<course_slug>/quizzes/<quiz_slug>/questions/<question_id>", methods=["GET", "POST"])
 def edit_question(course_slug, quiz_slug, question_id):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     data = _quiz_or_new(course, quiz_slug)
     index = next((i for i, q in enumerate(data["questions"]) if str(q.get("id")) == question_id), None)
     if index is None:
         abort(404)
     question = data["questions"][index]
-    type_name = str(question.get("type"))
-    if type_name not in QUESTION_TYPES:
-        abort(404)
-    form = QuestionForm()
+    question_type = QUESTION_TYPES.get(str(question.get("type"))) or abort(404)
+    form = QuestionForm.for_type(question_type)()
     if request.method == "GET":
         form.fill(question, quiz_slug)
-        form.add_empty_choices(type_name)
-    return _question_page(course, quiz_slug, data, form, type_name, index)
+        question_type.prepare_editor(form)
+    return _question_page(course, quiz_slug, data, form, index)
 
 
-def _question_page(course, quiz_slug, data, form, type_name, index):
+def _question_page(course, quiz_slug, data, form, index):
+    question_type = form.question_type
     form.set_lesson_choices(authoring.lesson_choices(authoring.draft_tree(course.slug)))
-    if "add_choice" in request.form:
-        form.choices.append_entry()
+    if request.method == "POST" and question_type.editor_action(form, request.form):
+        pass  # the form changed (a row added); show it again
     elif form.validate_on_submit():
-        question = form.to_question(type_name, quiz_slug)
+        question = form.to_question(quiz_slug)
         other_ids = {str(q.get("id")) for i, q in enumerate(data["questions"]) if i != index}
         if question["id"] in other_ids:
             form.id.errors.append("Diese Kennung hat schon eine andere Frage dieses Quiz.")
@@ -366,14 +360,14 @@ def _question_page(course, quiz_slug, data, form, type_name, index):
             if _save_quiz(course, quiz_slug, data, "Frage neu" if index is None else f"Frage {question['id']} geändert"):
                 flash("Frage gespeichert (Entwurf).", "success")
                 return redirect(url_for("authoring.quiz", course_slug=course.slug, quiz_slug=quiz_slug))
-    form.number_choices()
+    question_type.before_render(form)
     return render_template("authoring/question_form.html", course=course, quiz_slug=quiz_slug, form=form,
-                           type_name=type_name, type_label=QUESTION_TYPES[type_name].label, is_new=index is None)
+                           question_type=question_type, is_new=index is None)
 
 
 @bp.route("/<course_slug>/quizzes/<quiz_slug>/questions/<question_id>/move", methods=["POST"])
 def move_question(course_slug, quiz_slug, question_id):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     data = _quiz_or_new(course, quiz_slug)
     ids = [str(q.get("id")) for q in data["questions"]]
     if question_id not in ids:
@@ -389,7 +383,7 @@ def move_question(course_slug, quiz_slug, question_id):
 
 @bp.route("/<course_slug>/quizzes/<quiz_slug>/questions/<question_id>/delete", methods=["POST"])
 def delete_question(course_slug, quiz_slug, question_id):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     data = _quiz_or_new(course, quiz_slug)
     remaining = [q for q in data["questions"] if str(q.get("id")) != question_id]
     if len(remaining) == len(data["questions"]):
@@ -403,7 +397,7 @@ def delete_question(course_slug, quiz_slug, question_id):
 
 @bp.route("/<course_slug>/quizzes/<quiz_slug>/gift", methods=["GET", "POST"])
 def gift_import(course_slug, quiz_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     data = _quiz_or_new(course, quiz_slug)
     form = GiftForm()
     result = None
@@ -430,8 +424,8 @@ def gift_import(course_slug, quiz_slug):
 
 @bp.route("/<course_slug>/quizzes/<quiz_slug>/statistics")
 def statistics(course_slug, quiz_slug):
-    course = get_course_or_404(course_slug)
-    quiz = Quiz.get_or_none((Quiz.course == course) & (Quiz.slug == quiz_slug)) or abort(404)
+    course = author_course_or_404(course_slug)
+    quiz = author_quiz_or_404(course, quiz_slug)
     return render_template("authoring/statistics.html", course=course, quiz=quiz, stats=quiz_statistics(quiz))
 
 
@@ -440,10 +434,10 @@ def statistics(course_slug, quiz_slug):
 
 @bp.route("/<course_slug>/publish", methods=["GET", "POST"])
 def publish_course(course_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     if request.method == "POST":
         try:
-            version, changes, _ = publish(course, _author(), build_url)
+            version, changes, _ = publish(course, _author(), build_content_url)
             flash(f"Veröffentlicht: Version {version} mit {len(changes)} Änderung(en). "
                   "Neue Zertifikate tragen diese Version.", "success")
             return redirect(url_for("authoring.course", course_slug=course.slug))
@@ -458,7 +452,7 @@ def publish_course(course_slug):
 
 @bp.route("/<course_slug>/export.zip")
 def export(course_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     data = export_zip(course.slug, media_dir(current_app.instance_path))
     return Response(data, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{course.slug}-{course.version}.zip"'})
@@ -493,7 +487,7 @@ def _sweep_old_previews():
 
 @bp.route("/<course_slug>/import", methods=["GET", "POST"])
 def import_zip(course_slug):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     form = ZipUploadForm()
     if form.validate_on_submit():
         _sweep_old_previews()
@@ -513,14 +507,14 @@ def import_zip(course_slug):
 
 @bp.route("/<course_slug>/import/<token>", methods=["POST"])
 def confirm_import(course_slug, token):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     path = _preview_path(token)
     if not path.is_file():
         flash("Diese Vorschau ist abgelaufen. Lade die Zip-Datei noch einmal hoch.", "error")
         return redirect(url_for("authoring.import_zip", course_slug=course.slug))
     try:
         imported = read_zip(path.read_bytes(), expected_course_slug=course.slug)
-        apply_import(imported, _author(), build_url, media_dir(current_app.instance_path))
+        apply_import(imported, _author(), build_content_url, media_dir(current_app.instance_path))
         flash(f"Importiert und als Version {imported.version} veröffentlicht: {len(imported.changes)} Änderung(en).",
               "success")
     except ContentErrors as errors:
@@ -533,7 +527,7 @@ def confirm_import(course_slug, token):
 
 @bp.route("/<course_slug>/import/<token>/cancel", methods=["POST"])
 def cancel_import(course_slug, token):
-    course = get_course_or_404(course_slug)
+    course = author_course_or_404(course_slug)
     _preview_path(token).unlink(missing_ok=True)
     flash("Import abgebrochen. Nichts wurde geändert.", "info")
     return redirect(url_for("authoring.course", course_slug=course.slug))

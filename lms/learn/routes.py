@@ -7,29 +7,11 @@ from ..certificates.issuing import issue_certificate_if_complete
 from ..guide import cached_guide_pdf, compile_guide, handout_pdf, lesson_anchor, link_within_guide, shift_headings
 from ..media import media_dir
 from ..catalog import published_course, published_courses
+from ..lookups import learner_course_or_404, learner_handout_or_404, learner_lesson_or_404
 from ..models import Certificate, MediaFile
 from ..progress import complete_lesson, learner_records, learner_view, record_lesson_view
+from ..urls import step_url
 from . import bp
-
-
-def get_course_or_404(course_slug):
-    """The published course (from the catalog; learners never see retired content)."""
-    published = published_course(course_slug) or abort(404)
-    return published.course
-
-
-def get_lesson_or_404(course, module_slug, lesson_slug):
-    return published_course(course.slug).lesson(module_slug, lesson_slug) or abort(404)
-
-
-def step_url(step, course):
-    """URL of a course_outline().next_step() result."""
-    if step is None:
-        return None
-    kind, item = step
-    if kind == "lesson":
-        return url_for("learn.lesson", course_slug=course.slug, module_slug=item.module.slug, lesson_slug=item.slug)
-    return url_for("quiz.overview", course_slug=course.slug, quiz_slug=item.slug)
 
 
 @bp.route("/")
@@ -46,7 +28,7 @@ def index():
 
 @bp.route("/learn/<course_slug>")
 def course(course_slug):
-    course = get_course_or_404(course_slug)
+    course = learner_course_or_404(course_slug)
     view = learner_view(course, current_user)
     published = published_course(course.slug)
     return render_template("learn/course.html", view=view, outline=view.outline, course=course,
@@ -56,8 +38,8 @@ def course(course_slug):
 
 @bp.route("/learn/<course_slug>/<module_slug>/<lesson_slug>")
 def lesson(course_slug, module_slug, lesson_slug):
-    course = get_course_or_404(course_slug)
-    lesson = get_lesson_or_404(course, module_slug, lesson_slug)
+    course = learner_course_or_404(course_slug)
+    lesson = learner_lesson_or_404(course, module_slug, lesson_slug)
     records = learner_records(current_user, course)
     record_lesson_view(current_user, lesson, course, records)
     outline = learner_view(course, current_user, records=records).outline
@@ -68,8 +50,8 @@ def lesson(course_slug, module_slug, lesson_slug):
 
 @bp.route("/learn/<course_slug>/<module_slug>/<lesson_slug>/done", methods=["POST"])
 def complete(course_slug, module_slug, lesson_slug):
-    course = get_course_or_404(course_slug)
-    lesson = get_lesson_or_404(course, module_slug, lesson_slug)
+    course = learner_course_or_404(course_slug)
+    lesson = learner_lesson_or_404(course, module_slug, lesson_slug)
     complete_lesson(current_user, lesson, course)
     certificate = issue_certificate_if_complete(current_user, course)
     if certificate is not None:
@@ -83,10 +65,6 @@ def complete(course_slug, module_slug, lesson_slug):
     return redirect(step_url(step, course) or url_for("learn.course", course_slug=course.slug))
 
 
-def get_handout_or_404(course, handout_slug):
-    return next((h for h in published_course(course.slug).handouts if h.slug == handout_slug), None) or abort(404)
-
-
 def pdf_response(data, filename):
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -94,21 +72,21 @@ def pdf_response(data, filename):
 
 @bp.route("/learn/<course_slug>/templates/<handout_slug>")
 def handout(course_slug, handout_slug):
-    course = get_course_or_404(course_slug)
-    return render_template("learn/handout.html", course=course, handout=get_handout_or_404(course, handout_slug))
+    course = learner_course_or_404(course_slug)
+    return render_template("learn/handout.html", course=course, handout=learner_handout_or_404(course, handout_slug))
 
 
 @bp.route("/learn/<course_slug>/templates/<handout_slug>.pdf")
 def handout_download(course_slug, handout_slug):
-    course = get_course_or_404(course_slug)
-    handout = get_handout_or_404(course, handout_slug)
+    course = learner_course_or_404(course_slug)
+    handout = learner_handout_or_404(course, handout_slug)
     return pdf_response(handout_pdf(course, handout), f"Vorlage-{handout.slug}.pdf")
 
 
 @bp.route("/learn/<course_slug>/guide")
 def guide(course_slug):
     """The guide as one printable page."""
-    guide = compile_guide(get_course_or_404(course_slug))
+    guide = compile_guide(learner_course_or_404(course_slug))
 
     def embed(html, shift):
         return link_within_guide(shift_headings(html, shift), guide.course.slug)
@@ -119,7 +97,7 @@ def guide(course_slug):
 
 @bp.route("/learn/<course_slug>/guide.pdf")
 def guide_download(course_slug):
-    guide = compile_guide(get_course_or_404(course_slug))
+    guide = compile_guide(learner_course_or_404(course_slug))
     data = cached_guide_pdf(guide, Path(current_app.instance_path) / "cache")
     return pdf_response(data, f"Leitfaden-{guide.course.slug}-v{guide.course.version}.pdf")
 

@@ -3,18 +3,14 @@ from werkzeug.datastructures import MultiDict
 from flask_login import current_user
 
 from ..certificates.issuing import issue_certificate_if_complete
-from ..learn.routes import get_course_or_404, step_url
-from ..catalog import published_course
+from ..lookups import learner_course_or_404, learner_quiz_or_404
 from ..models import Quiz, QuizAttempt
 from ..progress import learner_view
 from ..question_types import QUESTION_TYPES
+from ..urls import step_url
 from . import bp
 from .attempts import (AttemptNotAllowed, attempt_allowance, grade, lessons_to_reread, open_attempt, read_responses,
                        shows_answers, start_attempt, submit_attempt, submitted_attempts)
-
-
-def get_quiz_or_404(course, quiz_slug):
-    return published_course(course.slug).quiz(quiz_slug) or abort(404)
 
 
 def get_own_attempt_or_404(token):
@@ -29,8 +25,8 @@ def get_own_attempt_or_404(token):
 
 @bp.route("/<course_slug>/<quiz_slug>")
 def overview(course_slug, quiz_slug):
-    course = get_course_or_404(course_slug)
-    quiz = get_quiz_or_404(course, quiz_slug)
+    course = learner_course_or_404(course_slug)
+    quiz = learner_quiz_or_404(course, quiz_slug)
     view = learner_view(course, current_user)
     attempts = list(submitted_attempts(current_user, quiz))
     allowance = attempt_allowance(current_user, quiz)
@@ -46,8 +42,8 @@ def _reread_before_retry(course, attempt):
 
 @bp.route("/<course_slug>/<quiz_slug>/start", methods=["POST"])
 def start(course_slug, quiz_slug):
-    course = get_course_or_404(course_slug)
-    quiz = get_quiz_or_404(course, quiz_slug)
+    course = learner_course_or_404(course_slug)
+    quiz = learner_quiz_or_404(course, quiz_slug)
     try:
         attempt = start_attempt(current_user, quiz)
     except AttemptNotAllowed as error:
