@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
+from fpdf.errors import FPDFException
 from fpdf.fonts import TextStyle
 from fpdf.outline import TableOfContents
 from PIL import Image
@@ -22,6 +23,8 @@ from .progress import published_modules
 from .timeutil import format_date
 
 TOC_LEVELS = 2  # modules and lessons; deeper headings stay out of the contents
+SUMMARY_HEADING = re.compile(r"<h2[^>]*>(.*?)</h2>", re.S)
+TAG = re.compile(r"<[^>]+>")
 HEADING = re.compile(r"<(/?)h([1-6])([ >])")
 ADMONITION = re.compile(
     r'<div class="admonition[^"]*">\s*<p class="admonition-title">(.*?)</p>(.*?)</div>', re.S)
@@ -170,15 +173,56 @@ class GuideDocument(Document):
         )
 
 
+class GuideContents(TableOfContents):
+    """Modules (and the other chapters) in bold, their lessons indented in
+    regular weight; fpdf2 sets the page numbers flush right."""
+
+    CHAPTER = TextStyle(font_family=FONT, font_style="B", font_size_pt=10.5, color=(0, 0, 0), t_margin=2.5)
+    SECTION = TextStyle(font_family=FONT, font_style="", font_size_pt=10, color=(0, 0, 0))
+
+    def get_text_style(self, pdf, item):
+        return self.CHAPTER if item.level == 0 else self.SECTION
+
+
 def _render_toc(pdf, outline):
+    pdf.set_x(pdf.l_margin)  # fpdf2 hands over the position where the document ended
     pdf.set_font(FONT, "B", 20)
     pdf.set_text_color(*JUSOS_RED)
     pdf.cell(0, 12, "Inhalt", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
-    pdf.ln(2)
     sections = [s for s in outline if s.level < TOC_LEVELS]
-    TableOfContents(text_style=TextStyle(font_family=FONT, font_size_pt=10), level_indent=6,
-                    line_spacing=1.35).render_toc(pdf, sections)
+    GuideContents(level_indent=7, line_spacing=1.45).render_toc(pdf, sections)
+
+
+def _contents_entries(guide):
+    """(level, title) of every line of the contents, as guide_pdf's headings make them."""
+    yield 0, guide.summary_title
+    for heading in SUMMARY_HEADING.findall(guide.summary_html or ""):
+        for text in TAG.split(heading):  # fpdf2 starts a section for each piece of text
+            if text.strip():
+                yield 1, text
+    for number, chapter in enumerate(guide.chapters, start=1):
+        yield 0, f"Modul {number}: {chapter.module.title}"
+        for lesson in chapter.lessons:
+            yield 1, lesson.title
+    if guide.handouts:
+        yield 0, "Anhang: Vorlagen"
+        for handout in guide.handouts:
+            yield 1, handout.title
+
+
+def _contents_pages(guide):
+    """How many pages the contents fill, found by setting them once in a
+    scratch document. Reserving exactly that many keeps the page numbers
+    right (pages fpdf2 adds to the contents later are numbered out of order)."""
+    scratch = GuideDocument("", "")
+    scratch.add_page()
+    scratch.insert_toc_placeholder(_render_toc, allow_extra_pages=True)  # adds each page it needs
+    for level, title in _contents_entries(guide):
+        scratch.start_section(title, level, strict=False)
+    pages_before = scratch.pages_count
+    scratch.output()
+    return 1 + scratch.pages_count - pages_before
 
 
 def _cover(pdf, guide):
@@ -209,11 +253,22 @@ def _cover(pdf, guide):
 
 
 def guide_pdf(guide):
+    """The guide as PDF. The contents get the pages they fill, counted
+    beforehand; should the count be off, fpdf2 says so and the guide is set
+    again with contents that add pages as they need them."""
+    try:
+        return _guide_pdf(guide, _contents_pages(guide))
+    except FPDFException:
+        return _guide_pdf(guide, None)
+
+
+def _guide_pdf(guide, contents_pages):
     course = guide.course
     pdf = GuideDocument(f"Leitfaden – {course.title}", f"Leitfaden „{course.title}“ · Version {course.version}")
     _cover(pdf, guide)
     pdf.add_page()
-    pdf.insert_toc_placeholder(_render_toc, pages=1, allow_extra_pages=True)  # breaks the page itself
+    pdf.insert_toc_placeholder(_render_toc, pages=contents_pages or 1,
+                               allow_extra_pages=contents_pages is None)  # breaks the page itself
     pdf.write_content(f"<h1>{guide.summary_title}</h1>{guide.summary_html}")
     for number, chapter in enumerate(guide.chapters, start=1):
         pdf.add_page()
