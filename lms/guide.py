@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from flask import current_app, has_app_context
 from fpdf.errors import FPDFException
 from fpdf.fonts import TextStyle
+from fpdf.html import HTML2FPDF
 from fpdf.outline import TableOfContents
 from PIL import Image
 
@@ -33,6 +34,20 @@ LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
 # bleach writes attributes in alphabetical order: alt before src.
 IMAGE = re.compile(r'<img(?: alt="(?P<alt>[^"]*)")? src="/media/(?P<src>[\w.-]+)"[^>]*>')
 PDF_IMAGE_MAX_WIDTH = 600  # pixels, as fpdf2's write_html counts them: about the text width
+CHECKBOX_ITEM = re.compile(r'<li class="checkbox">([\u2610\u2611]) ?')
+WRITING_LINES = re.compile(r"(?:<hr>\s*)+")  # a Markdown line of underscores ("____") becomes <hr>
+# Where a block starts that must not begin at the foot of a page: a heading,
+# or a field's label; and how much of the block has to fit under it: the
+# heading with a paragraph (a field's label), then a whole field, a table's
+# first two rows or a list's first item.
+BLOCK_START = re.compile(r"(?=<h[1-6]>)|(?=<p>(?:(?!</p>).)*</p>\s*<table data-field>)", re.S)
+BLOCK_OPENING = re.compile(r"(?:<h[1-6]>.*?</h[1-6]>\s*)?(?:<p>(?:(?!</p>).)*</p>\s*)?"
+                           r"(?:<table data-field>.*?</table>|<table>(?:.*?</tr>){1,2}|<[uo]l>.*?</li>)?", re.S)
+SURELY_FITS = 100  # mm: any block's opening fits into this much room; tried only when less is left
+UNDERSCORES_CELL = re.compile(r"(<td[^>]*>)\s*_{3,}\s*</td>")
+SPACE_BEFORE_LIST_TAG = re.compile(r"\s+(?=</?(?:ul|ol|li)\b)")  # fpdf2 would append it to the item before
+BODY_LEADING = 1.4  # line height of body text, in multiples of the font size
+WRITING_LINE_HEIGHT = 9  # mm: room for one handwritten line
 
 
 @dataclass
@@ -118,7 +133,11 @@ def _pdf_html(html, heading_shift):
     # Links into the online course mean nothing on paper: keep their text.
     html = LINK.sub(lambda m: m.group(0) if m.group(1).startswith(("http://", "https://", "mailto:")) else m.group(2), html)
     html = IMAGE.sub(_pdf_image, html)
+    html = CHECKBOX_ITEM.sub(r'<li data-box="\1">', html)
+    html = WRITING_LINES.sub(lambda m: "<table data-field>" + "<tr><td></td></tr>" * m.group(0).count("<hr>") + "</table>", html)
+    html = UNDERSCORES_CELL.sub(r"\1</td>", html)
     html = CLASS_OR_ID.sub("", html)
+    html = SPACE_BEFORE_LIST_TAG.sub("", html)
     html = re.sub(r"</?(div|span|thead|tbody|abbr|mark|small|caption|kbd)[^>]*>", "", html)
     return html
 
@@ -135,10 +154,73 @@ def _pdf_image(match):
     return f'<img src="{path}" width="{width}">'
 
 
+HTML_OPTIONS = dict(
+    font_family=FONT,
+    li_prefix_color=JUSOS_RED,
+    table_line_separators=True,
+    warn_on_tags_not_matching=False,
+    tag_styles={
+        # A heading's b_margin counts in its own font height (fpdf2's way), the other margins in mm.
+        "h1": TextStyle(font_family=FONT, font_style="B", font_size_pt=20, color=JUSOS_RED, t_margin=0, b_margin=0.5),
+        "h2": TextStyle(font_family=FONT, font_style="B", font_size_pt=15, color=(0, 0, 0), t_margin=7, b_margin=0.35),
+        "h3": TextStyle(font_family=FONT, font_style="B", font_size_pt=12.5, color=(0, 0, 0), t_margin=6, b_margin=0.3),
+        "h4": TextStyle(font_family=FONT, font_style="B", font_size_pt=11, color=(0, 0, 0), t_margin=5, b_margin=0.25),
+        "h5": TextStyle(font_family=FONT, font_style="B", font_size_pt=10.5, color=(0, 0, 0), t_margin=4, b_margin=0.2),
+        "h6": TextStyle(font_family=FONT, font_style="BI", font_size_pt=10.5, color=(0, 0, 0), t_margin=4, b_margin=0.2),
+        "li": TextStyle(l_margin=5, b_margin=1.5),
+        "blockquote": TextStyle(font_family=FONT, color=(40, 40, 40), t_margin=2, b_margin=2, l_margin=6),
+        "code": TextStyle(font_family=FONT),
+        "pre": TextStyle(font_family=FONT),
+    },
+)
+
+
+class PrintHTML(HTML2FPDF):
+    """fpdf2's HTML renderer, set for print: body text with leading; tables
+    ruled as a grid (as on screen) with text set left; a checklist item
+    marked by its box alone, in place of the bullet; and an empty table
+    cell made room to write in by hand."""
+
+    PRINT_ATTRIBUTES = {
+        "p": ("style", f"line-height: {BODY_LEADING}"),
+        "ul": ("style", f"line-height: {BODY_LEADING}"),
+        "ol": ("style", f"line-height: {BODY_LEADING}"),
+        "table": ("border", "1"),
+        "td": ("align", "left"),
+        "th": ("align", "left"),
+    }
+
+    def handle_starttag(self, tag, attrs):
+        names = {name for name, _ in attrs}
+        default = self.PRINT_ATTRIBUTES.get(tag)
+        if default and default[0] not in names:
+            attrs = [*attrs, default]
+        box = dict(attrs).get("data-box")
+        if tag == "li" and box and self.bullet:
+            bullet, color = self.bullet[-1], self.li_prefix_color
+            self.bullet[-1], self.li_prefix_color = box, self.pdf.text_color
+            super().handle_starttag(tag, attrs)
+            self.bullet[-1], self.li_prefix_color = bullet, color
+            return
+        super().handle_starttag(tag, attrs)
+        if tag == "table" and not self.follows_heading and "data-field" not in names:
+            self.pdf.y += self.font_size_pt / self.pdf.k  # as much space as above a paragraph; a field sits under its label
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self.td_th is not None and "inserted" not in self.td_th:
+            self.table_row.min_height = WRITING_LINE_HEIGHT
+        super().handle_endtag(tag)
+        if tag == "table":
+            self.follows_heading = True  # fpdf2 ends a table with an empty line: no paragraph margin on top of it
+
+
 class GuideDocument(Document):
+    HTML2FPDF_CLASS = PrintHTML
+
     def __init__(self, title, footer_text):
         super().__init__(title=title, subject="Leitfaden Mitgliederbetreuung")
         self.footer_text = footer_text
+        self._scratch = None
         self.set_margins(20, 20, 20)
         self.set_auto_page_break(True, margin=20)
 
@@ -152,25 +234,37 @@ class GuideDocument(Document):
         self.set_text_color(0, 0, 0)
 
     def write_content(self, html, heading_shift=0):
-        self.set_font(FONT, "", 10.5)
-        self.write_html(
-            _pdf_html(html, heading_shift),
-            font_family=FONT,
-            li_prefix_color=JUSOS_RED,
-            table_line_separators=True,
-            warn_on_tags_not_matching=False,
-            tag_styles={
-                "h1": TextStyle(font_family=FONT, font_style="B", font_size_pt=20, color=JUSOS_RED, t_margin=0, b_margin=4),
-                "h2": TextStyle(font_family=FONT, font_style="B", font_size_pt=15, color=(0, 0, 0), t_margin=6, b_margin=2),
-                "h3": TextStyle(font_family=FONT, font_style="B", font_size_pt=12.5, color=(0, 0, 0), t_margin=5, b_margin=1),
-                "h4": TextStyle(font_family=FONT, font_style="B", font_size_pt=11, color=(0, 0, 0), t_margin=4, b_margin=1),
-                "h5": TextStyle(font_family=FONT, font_style="B", font_size_pt=10.5, color=(0, 0, 0), t_margin=3),
-                "h6": TextStyle(font_family=FONT, font_style="BI", font_size_pt=10.5, color=(0, 0, 0), t_margin=3),
-                "blockquote": TextStyle(font_family=FONT, color=(40, 40, 40), t_margin=2, b_margin=2, l_margin=6),
-                "code": TextStyle(font_family=FONT),
-                "pre": TextStyle(font_family=FONT),
-            },
-        )
+        """Write our HTML. A heading or a field to fill in that would
+        begin at the foot of a page (see BLOCK_OPENING) starts the next one."""
+        for block in BLOCK_START.split(_pdf_html(html, heading_shift)):
+            if not block.strip():
+                continue
+            opening = BLOCK_OPENING.match(block).group(0)
+            kept = opening.startswith("<h") or "<table data-field>" in opening
+            if kept and self.will_page_break(SURELY_FITS) and not self._fits_on_this_page(_closed(opening)):
+                self.add_page()
+            self.set_font(FONT, "", 10.5)
+            self.write_html(block, **HTML_OPTIONS)
+
+    def _fits_on_this_page(self, html):
+        """Whether ``html``, written from here on, ends on this page: tried on
+        a page of a scratch document (cheaper than fpdf2's offset_rendering,
+        which copies the whole document)."""
+        if self._scratch is None:
+            self._scratch = GuideDocument("", "")
+        self._scratch.add_page()
+        page = self._scratch.page
+        self._scratch.set_y(self.y)
+        self._scratch.set_font(FONT, "", 10.5)
+        self._scratch.write_html(html, **HTML_OPTIONS)
+        return self._scratch.page == page
+
+
+def _closed(html):
+    """``html`` cut off inside a table or list, closed again."""
+    for tag in ("table", "ul", "ol"):
+        html += f"</{tag}>" * (html.count(f"<{tag}") - html.count(f"</{tag}>"))
+    return html
 
 
 class GuideContents(TableOfContents):
@@ -230,6 +324,7 @@ def _cover(pdf, guide):
     pdf.add_page()
     pdf.set_fill_color(*JUSOS_RED)
     pdf.rect(0, 0, pdf.w, 70, style="F")
+    pdf.set_fill_color(255, 255, 255)  # else every table of the guide is filled red
     pdf.set_text_color(255, 255, 255)
     pdf.set_xy(20, 24)
     pdf.set_font(FONT, "B", 12)
