@@ -17,7 +17,7 @@ help:
 	@echo "make test   - run the test suite"
 	@echo "make bench  - run the benchmarks in benchmarks/"
 	@echo "make bench-load    - gunicorn under wrk, and 250 simultaneous quiz attempts"
-	@echo "make test-e2e      - browser tests (Playwright, Chromium, axe-core); screenshots in tests_e2e/artifacts/"
+	@echo "make test-e2e      - browser tests (Playwright, Chromium, axe-core); screenshots and PDF pages in tests_e2e/artifacts/"
 	@echo "make test-postgres - the test suite against a throwaway local PostgreSQL"
 
 # The venv is rebuilt when pyproject.toml changes; the stamp files record

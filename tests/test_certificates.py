@@ -2,6 +2,7 @@
 import io
 import re
 from datetime import datetime
+from pathlib import Path
 
 import segno
 from freezegun import freeze_time
@@ -37,6 +38,15 @@ def issue_for(user):
 
 def pdf_text(data):
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_pdf_dates_the_certificate_in_berlin_time(app, client, learner):
+    with freeze_time("2026-03-31 22:30"):  # already 1 April in Berlin
+        certificate = issue_for(learner)
+    client.login(learner.email)
+    text = pdf_text(client.get(f"/certificates/{certificate.code}.pdf").data)
+    assert "Ausgestellt am 01.04.2026" in text and "Gültig bis 01.04.2027" in text
+    assert "01.04.2026\nOrt, Datum" in text
 
 
 def test_no_certificate_before_the_rule_is_met(app, learner):
@@ -92,10 +102,16 @@ def test_pdf_contains_everything_and_a_qr_code_to_the_verify_page(app, client, l
     assert response.mimetype == "application/pdf"
     assert f'filename="Zertifikat-{certificate.code}.pdf"' in response.headers["Content-Disposition"]
     text = pdf_text(response.data)
-    for expected in ("Teilnahmebescheinigung", "Lena Lernende", "UB Köln", "Demo-Kurs", "Kursversion 1.0",
-                     f"Ausgestellt am {format_date(certificate.issued_at)}", f"Gültig bis {format_date(certificate.expires_at)}",
-                     certificate.code, "Landesvorstand der NRW Jusos", "bestätigt"):
+    issued, expires = format_date(certificate.issued_at), format_date(certificate.expires_at)  # Berlin dates
+    for expected in ("Zertifikat\n", "Lena Lernende", "UB Köln", "Demo-Kurs", "Kursversion 1.0",
+                     f"Ausgestellt am {issued}", f"Gültig bis {expires}", f"Zertifikatscode {certificate.code}",
+                     "Landesvorstand der NRW Jusos", "Ort, Datum", "bestätigt"):
         assert expected in text, expected
+    assert "Teilnahmebescheinigung" not in text
+    # The address to check the certificate has a line of its own, so no word is left alone after it.
+    assert text.rstrip().endswith(f"aufrufen:\nhttp://localhost/verify/{certificate.code}")
+    metadata = PdfReader(io.BytesIO(response.data)).metadata
+    assert metadata.title == "Zertifikat – Demo-Kurs"
 
     # The QR code encodes the public verification URL.
     reader = PdfReader(io.BytesIO(response.data))
@@ -116,6 +132,21 @@ def test_umlauts_and_typographic_characters_survive_in_the_pdf(app, client):
     assert "Özlem Weiß-Jürgensen" in text
     assert "UB Mönchengladbach" in text
     assert "„Demo-Kurs“" in text
+
+
+def test_pages_call_it_zertifikat_and_never_break_the_code(app, client, learner):
+    certificate = issue_for(learner)
+    client.login(learner.email)
+    pages = [client.text(path)[1] for path in (f"/certificates/{certificate.code}", f"/verify/{certificate.code}",
+                                               "/verify", "/verify/AAAA-BBBB-CCCC")]
+    for html in pages:
+        assert "Teilnahmebescheinigung" not in html
+    assert f'<code class="certificate-code">{certificate.code}</code>' in pages[0]
+    assert f'<code class="certificate-code">{certificate.code}</code>' in pages[1]
+    assert '<code class="certificate-code">K7QX-M2PD-9WTA</code>' in pages[2]
+    assert '<code class="certificate-code">AAAA-BBBB-CCCC</code>' in pages[3]
+    css = (Path(app.static_folder) / "css" / "app.css").read_text(encoding="utf-8")
+    assert ".certificate-code { white-space: nowrap; }" in css
 
 
 def test_verify_page_needs_no_login_and_shows_only_certificate_data(app, client, learner):

@@ -128,8 +128,15 @@ def test_the_guide_pdf_contains_every_module_title(shipped_app):
     browser.login(officer.email)
     response = browser.get(f"/learn/{COURSE_SLUG}/guide.pdf")
     assert response.status_code == 200
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages]
+    text = "\n".join(pages)
     for module in list(Module.select()):
         assert module.title in text, module.title
+    # The contents fill more than one page, and every page number in them is right.
+    contents = [line for page in pages[1:4] for line in page.splitlines() if re.search(r"\.{5,} \d+$", line)]
+    assert len(contents) > 45
+    for line in contents:
+        title, number = re.fullmatch(r"(.*?) ?\.{5,} (\d+)", line).groups()
+        assert title in pages[int(number) - 1].replace("\n", " "), line
     for handout_slug in REQUIRED_TEMPLATES:
         assert browser.get(f"/learn/{COURSE_SLUG}/templates/{handout_slug}.pdf").status_code == 200

@@ -6,9 +6,9 @@ port in a subprocess. Mail goes to an SMTP server on loopback (aiosmtpd, see
 ``tests.helpers.MailSink``). The tests create accounts directly through the
 app's models in the same SQLite file.
 
-Needs Debian's chromium, axe-core and the playwright package:
+Needs Debian's chromium and poppler-utils (pdftoppm), axe-core and the playwright package:
 ``tests_e2e/setup_browser.sh`` installs them (``make test-e2e`` runs it).
-Screenshots and the accessibility report go to ``tests_e2e/artifacts/``.
+Screenshots, the accessibility report and every PDF rendered to PNG go to tests_e2e/artifacts/.
 """
 import itertools
 import os

@@ -4,7 +4,8 @@
 #     never downloads a browser of its own here,
 #   - npm (apt-get), only to fetch axe-core,
 #   - axe-core into tests_e2e/.cache/node_modules/axe-core/axe.min.js,
-#   - the Playwright Python package into the project's venv (.venv).
+#   - the Playwright Python package into the project's venv (.venv),
+#   - pdftoppm (apt-get: poppler-utils), to render every PDF to PNG (test_pdfs.py).
 # Each step is skipped when its result is already there, so running this
 # before every `make test-e2e` costs almost nothing.
 # Exits 3 with a message when something is missing and cannot be installed.
@@ -86,4 +87,10 @@ if ! "$VENV/bin/python" -c "import playwright.sync_api" >/dev/null 2>&1; then
         || fail "pip install playwright failed (no access to the package index?)."
 fi
 
-echo "setup_browser.sh: ready (chromium: $CHROMIUM, axe-core: $AXE, venv: $VENV)"
+# 4. pdftoppm from Debian's poppler-utils.
+if ! command -v pdftoppm >/dev/null 2>&1; then
+    apt_install pdftoppm poppler-utils
+    command -v pdftoppm >/dev/null 2>&1 || fail "apt-get installed poppler-utils, but there is no pdftoppm."
+fi
+
+echo "setup_browser.sh: ready (chromium: $CHROMIUM, axe-core: $AXE, venv: $VENV, pdftoppm: $(command -v pdftoppm))"
