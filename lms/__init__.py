@@ -3,7 +3,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, appcontext_pushed, render_template
 
 from .config import WEAK_SECRET_KEYS, Config
 from .database import open_database
@@ -68,14 +68,28 @@ def _configure_secret_key(app):
 
 
 def _init_database(app):
+    """Point the models at this app's database.
+
+    The models share one peewee ``DatabaseProxy`` (``models.db``): peewee
+    binds a model to its database when the class is defined, so there is
+    one proxy per process, not per app. A deployed process runs one app, and
+    the proxy is pointed at its database once, here. A process holding
+    several apps (the test suite, a script comparing two databases) needs
+    more: whenever one of them gets an app context (a request, a CLI
+    command, ``with app.app_context()``), the proxy is pointed at that app's
+    database if it points elsewhere; otherwise nothing happens."""
     database = open_database(app.config["DATABASE_URL"])
     db.initialize(database)
     app.extensions["lms_database"] = database
 
+    def use_this_database(sender, **extra):
+        if db.obj is not database:
+            db.initialize(database)
+
+    appcontext_pushed.connect(use_this_database, app, weak=False)
+
     @app.before_request
     def _connect():
-        if db.obj is not database:  # several apps in one process (tests)
-            db.initialize(database)
         db.connect(reuse_if_open=True)
 
     @app.teardown_request

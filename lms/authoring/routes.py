@@ -10,18 +10,18 @@ from markupsafe import Markup
 
 from ..content import authoring
 from ..content.authoring import AuthoringError
-from ..content.gift import parse_gift
+from ..content.gift import GiftFileError, parse_gift, read_gift_file
 from ..content.loader import link_resolver
-from ..content.quiz_data import new_question_id
+from ..content.quiz_data import new_question_id, new_quiz
 from ..content.publishing import NothingToPublish, apply_import, export_zip, publish, read_zip
 from ..content.rendering import MarkdownTooComplex, render_markdown
 from ..content.revisions import get_revision, history, pending_changes, restore
 from ..content.source import ContentErrors
 from ..content.tree import key_label, lesson_key, quiz_key
 from ..item_statistics import quiz_statistics
-from ..media import MediaError, media_dir, prepare_image, store_image
+from ..media import MAX_UPLOAD_BYTES, MediaError, media_dir, prepare_image, store_image
 from ..lookups import author_course_or_404, author_quiz_or_404
-from ..models import Course, MediaFile, Quiz
+from ..models import Course, MediaFile
 from ..question_editor import QuestionForm
 from ..question_types import QUESTION_TYPES
 from ..urls import build_content_url, int_arg
@@ -37,6 +37,16 @@ def _author():
 def _flash_messages(messages, category="error"):
     for message in messages:
         flash(message, category)
+
+
+@bp.errorhandler(AuthoringError)
+def refused(error):
+    """A change the drafts refuse (say, retiring a module's only lesson):
+    say why and go back to the course outline. Pages with a form catch the
+    error themselves, so the trainer's input stays in the form."""
+    _flash_messages(error.messages)
+    course_slug = (request.view_args or {}).get("course_slug")
+    return redirect(url_for("authoring.course", course_slug=course_slug) if course_slug else url_for("authoring.index"))
 
 
 def _flash_warnings(warnings):
@@ -84,8 +94,6 @@ def new_module(course_slug):
                 return redirect(url_for("authoring.new_lesson", course_slug=course.slug, module_slug=form.slug.data))
             except AuthoringError as error:
                 _flash_messages(error.messages)
-            except ContentErrors as errors:
-                _flash_messages(authoring.draft_problems(course.slug, errors))
     return render_template("authoring/module_form.html", course=course, form=form, module_slug=None)
 
 
@@ -103,32 +111,21 @@ def edit_module(course_slug, module_slug):
             return redirect(url_for("authoring.course", course_slug=course.slug))
         except AuthoringError as error:
             _flash_messages(error.messages)
-        except ContentErrors as errors:
-            _flash_messages(authoring.draft_problems(course.slug, errors))
     return render_template("authoring/module_form.html", course=course, form=form, module_slug=module_slug)
 
 
 @bp.route("/<course_slug>/modules/<module_slug>/move", methods=["POST"])
 def move_module(course_slug, module_slug):
     course = author_course_or_404(course_slug)
-    try:
-        authoring.move_module(course.slug, module_slug, -1 if request.form.get("direction") == "up" else 1,
-                              _author())
-    except AuthoringError as error:
-        _flash_messages(error.messages)
-    except ContentErrors as errors:
-        _flash_messages(authoring.draft_problems(course.slug, errors))
+    authoring.move_module(course.slug, module_slug, -1 if request.form.get("direction") == "up" else 1, _author())
     return redirect(url_for("authoring.course", course_slug=course.slug))
 
 
 @bp.route("/<course_slug>/modules/<module_slug>/retire", methods=["POST"])
 def retire_module(course_slug, module_slug):
     course = author_course_or_404(course_slug)
-    try:
-        authoring.retire_module(course.slug, module_slug, _author())
-        flash("Modul stillgelegt (Entwurf). Fortschritt und Zertifikate bleiben erhalten.", "success")
-    except AuthoringError as error:
-        _flash_messages(error.messages)
+    authoring.retire_module(course.slug, module_slug, _author())
+    flash("Modul stillgelegt (Entwurf). Fortschritt und Zertifikate bleiben erhalten.", "success")
     return redirect(url_for("authoring.course", course_slug=course.slug))
 
 
@@ -203,22 +200,16 @@ def preview(course_slug):
 @bp.route("/<course_slug>/lessons/<module_slug>/<lesson_slug>/move", methods=["POST"])
 def move_lesson(course_slug, module_slug, lesson_slug):
     course = author_course_or_404(course_slug)
-    try:
-        authoring.move_lesson(course.slug, module_slug, lesson_slug,
-                              -1 if request.form.get("direction") == "up" else 1, _author())
-    except AuthoringError as error:
-        _flash_messages(error.messages)
+    authoring.move_lesson(course.slug, module_slug, lesson_slug, -1 if request.form.get("direction") == "up" else 1,
+                          _author())
     return redirect(url_for("authoring.course", course_slug=course.slug))
 
 
 @bp.route("/<course_slug>/lessons/<module_slug>/<lesson_slug>/retire", methods=["POST"])
 def retire_lesson(course_slug, module_slug, lesson_slug):
     course = author_course_or_404(course_slug)
-    try:
-        authoring.retire_lesson(course.slug, module_slug, lesson_slug, _author())
-        flash("Lektion stillgelegt (Entwurf). Fortschritt und Zertifikate bleiben erhalten.", "success")
-    except AuthoringError as error:
-        _flash_messages(error.messages)
+    authoring.retire_lesson(course.slug, module_slug, lesson_slug, _author())
+    flash("Lektion stillgelegt (Entwurf). Fortschritt und Zertifikate bleiben erhalten.", "success")
     return redirect(url_for("authoring.course", course_slug=course.slug))
 
 
@@ -279,12 +270,7 @@ def _quiz_or_new(course, quiz_slug):
         abort(404)
     data = authoring.quiz_data(course.slug, quiz_slug, tree)
     if data is None:
-        title = f"Quiz: {module_titles.get(quiz_slug, 'Abschlusstest')}"
-        data = {"title": title, "pass_mark": 70, "questions_per_attempt": 0, "review": Quiz.DEFAULT_REVIEW,
-                "shuffle_questions": True, "shuffle_choices": True, "max_attempts": 0, "cooldown_minutes": 5,
-                "questions": []}
-        if quiz_slug == "final":
-            data["final"] = True
+        data = new_quiz(f"Quiz: {module_titles.get(quiz_slug, 'Abschlusstest')}", final=quiz_slug == "final")
     return data
 
 
@@ -405,9 +391,9 @@ def gift_import(course_slug, quiz_slug):
         text = form.text.data or ""
         if form.file.data:
             try:
-                text = form.file.data.read(1_000_001).decode("utf-8-sig")
-            except UnicodeDecodeError:
-                flash("Die Datei ist nicht UTF-8-kodiert. Speichere sie als UTF-8 und versuche es noch einmal.", "error")
+                text = read_gift_file(form.file.data)
+            except GiftFileError as error:
+                flash(str(error), "error")
                 text = None
         if text is not None:
             result = parse_gift(text, existing_ids={str(q.get("id")) for q in data["questions"]})
@@ -542,7 +528,7 @@ def media():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            prepared = prepare_image(upload.read(5 * 1024 * 1024 + 1))
+            prepared = prepare_image(upload.read(MAX_UPLOAD_BYTES + 1))
         except MediaError as error:
             form.file.errors.append(str(error))
         else:

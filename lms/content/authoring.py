@@ -95,7 +95,7 @@ def lessons_of_module(tree, module_slug):
 
 def save_lesson(course_slug, module_slug, lesson_slug, title, minutes, goals, body, author, new=False):
     tree = draft_tree(course_slug)
-    if module_slug not in module_slugs(tree[COURSE_FILE].text):
+    if module_slug not in _module_slugs(tree):
         raise AuthoringError("Dieses Modul gibt es nicht.")
     key = lesson_key(module_slug, lesson_slug)
     if new:
@@ -143,6 +143,14 @@ def retire_lesson(course_slug, module_slug, lesson_slug, author):
 
 
 # --- modules (they live in course.yaml) ----------------------------------------
+
+
+def _module_slugs(tree):
+    """The draft's module slugs; AuthoringError if its course.yaml has none."""
+    try:
+        return module_slugs(tree[COURSE_FILE].text)
+    except ContentErrors as errors:
+        raise AuthoringError(*(error.message for error in errors.errors)) from None
 
 
 def _course_data(tree):
@@ -259,7 +267,7 @@ def quiz_quality(course_slug, quiz_slug):
 
 def save_quiz(course_slug, quiz_slug, data, author, note):
     tree = draft_tree(course_slug)
-    if quiz_slug != "final" and quiz_slug not in module_slugs(tree[COURSE_FILE].text):
+    if quiz_slug != "final" and quiz_slug not in _module_slugs(tree):
         raise AuthoringError("Zu diesem Modul gibt es kein Quiz: das Modul fehlt.")
     return save_checked(course_slug, quiz_key(quiz_slug), Entry(None, dump_quiz(data)), author, note)
 

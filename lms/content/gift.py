@@ -181,6 +181,25 @@ def _blocks(source):
     return blocks
 
 
+MAX_GIFT_BYTES = 1_000_000
+
+
+class GiftFileError(ValueError):
+    """An uploaded GIFT file that cannot be read (German message)."""
+
+
+def read_gift_file(handle):
+    """The text of an uploaded GIFT file (``handle``: a file object), read
+    up to MAX_GIFT_BYTES; GiftFileError when it is bigger or not UTF-8."""
+    data = handle.read(MAX_GIFT_BYTES + 1)
+    if len(data) > MAX_GIFT_BYTES:
+        raise GiftFileError(f"Die Datei ist größer als {MAX_GIFT_BYTES // 1_000_000} MB. Teile sie auf.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise GiftFileError("Die Datei ist nicht UTF-8-kodiert. Speichere sie als UTF-8 und versuche es noch einmal.") from None
+
+
 def parse_gift(source, existing_ids=()):
     """Parse GIFT text; return the questions we can import, an issue (with
     line) for everything we cannot, and a note for what we changed."""

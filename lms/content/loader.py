@@ -246,6 +246,8 @@ def _read_lessons(module, folder, root, course, errors):
 
 
 def _read_course(course_dir, root, errors):
+    """The CourseSource of one course folder: course.yaml, then the modules'
+    lessons, the templates and the guide's summary page."""
     fields, _ = _read_course_yaml(course_dir / "course.yaml", root, errors)
     if fields is None:
         return None
@@ -259,7 +261,15 @@ def _read_course(course_dir, root, errors):
         completion=_read_completion(fields),
         completion_line=fields.line("completion"),
     )
+    listed = _listed_modules(fields, course_dir, errors)
+    _read_module_folders(course, listed, course_dir, root, errors)
+    _read_handouts(course, set(listed), course_dir / HANDOUT_DIR, root, errors)
+    _read_guide_summary(course, course_dir / SUMMARY_FILE, root, errors)
+    return course
 
+
+def _listed_modules(fields, course_dir, errors):
+    """{slug: (ModuleSource, line)} of the modules course.yaml lists, in order."""
     listed = {}
     for position, module_fields in enumerate(fields.mapping_list("modules"), start=1):
         module_fields.unknown_keys({"slug", "title", "summary"})
@@ -277,7 +287,13 @@ def _read_course(course_dir, root, errors):
         listed[slug] = (ModuleSource(slug, position, title or "", summary), module_fields.line("slug"))
     if fields.has("modules") and not listed and not any(e.path == str(course_dir / "course.yaml") for e in errors):
         fields.error("Der Kurs braucht mindestens ein Modul.", "modules")
+    return listed
 
+
+def _read_module_folders(course, listed, course_dir, root, errors):
+    """Match the module folders (NN-slug/) to the listed modules and read
+    their lessons; a folder without a module, or a module without a folder or
+    lessons, is an error."""
     folders = {slug: path for _, slug, path in _ordered_entries(course_dir, errors, want_dirs=True, skip={HANDOUT_DIR})}
     for slug, path in folders.items():
         if slug not in listed:
@@ -293,24 +309,29 @@ def _read_course(course_dir, root, errors):
             errors.append(ContentError(str(folder), None, "Das Modul enthält keine Lektion (Dateien NN-slug.md)."))
         course.modules.append(module)
 
-    handout_dir = course_dir / HANDOUT_DIR
-    if handout_dir.is_dir() and not _refuse_link(handout_dir, root, errors):
-        for position, slug, path in _ordered_entries(handout_dir, errors, suffix=".md"):
-            course.link_targets.add(f"template:{slug}")
-            handout = _read_handout(position, slug, path, root, errors)
-            if handout is None:
-                continue
-            if handout.module_slug and handout.module_slug not in listed:
-                errors.append(ContentError(str(path), handout.module_line, f"Unbekanntes Modul '{handout.module_slug}'."))
-            course.handouts.append(handout)
 
-    summary_path = course_dir / SUMMARY_FILE
-    if summary_path.exists():
-        parsed = _read_markdown_file(summary_path, root, errors, {"title"}, set())
-        if parsed is not None:
-            course.guide_summary_title = parsed[0].text("title") or ""
-            course.guide_summary_body = parsed[1]
-    return course
+def _read_handouts(course, module_slugs, handout_dir, root, errors):
+    """The templates in ``templates/`` (each may name one of ``module_slugs``)."""
+    if not handout_dir.is_dir() or _refuse_link(handout_dir, root, errors):
+        return
+    for position, slug, path in _ordered_entries(handout_dir, errors, suffix=".md"):
+        course.link_targets.add(f"template:{slug}")
+        handout = _read_handout(position, slug, path, root, errors)
+        if handout is None:
+            continue
+        if handout.module_slug and handout.module_slug not in module_slugs:
+            errors.append(ContentError(str(path), handout.module_line, f"Unbekanntes Modul '{handout.module_slug}'."))
+        course.handouts.append(handout)
+
+
+def _read_guide_summary(course, summary_path, root, errors):
+    """summary.md: the one-page summary at the front of the guide (optional)."""
+    if not summary_path.exists():
+        return
+    parsed = _read_markdown_file(summary_path, root, errors, {"title"}, set())
+    if parsed is not None:
+        course.guide_summary_title = parsed[0].text("title") or ""
+        course.guide_summary_body = parsed[1]
 
 
 def _read_quiz(path, root, course, errors):
@@ -560,8 +581,17 @@ def link_resolver(course_slug, build_url):
 
 
 def _apply_course(source, existing_courses, build_url, report):
+    """Bring one course's rows in line with its CourseSource: the course,
+    its modules and lessons, templates and quizzes. Rows are updated by slug;
+    what the source no longer has is retired, never deleted."""
     resolve = link_resolver(source.slug, build_url)
-    course = existing_courses.pop(source.slug, None)
+    course = _apply_course_row(source, existing_courses.pop(source.slug, None), resolve, report)
+    module_rows = _apply_modules(course, source.modules, resolve, report)
+    _apply_handouts(course, source.handouts, module_rows, resolve, report)
+    _apply_quizzes(course, source.quizzes, module_rows, report)
+
+
+def _apply_course_row(source, course, resolve, report):
     summary_html = render_markdown(source.guide_summary_body, resolve) if source.guide_summary_body else ""
     values = dict(
         title=source.title, version=source.version, summary=source.summary,
@@ -577,11 +607,15 @@ def _apply_course(source, existing_courses, build_url, report):
         report.add("course", "updated")
     else:
         report.add("course", "unchanged")
+    return course
 
+
+def _apply_modules(course, module_sources, resolve, report):
+    """Modules and their lessons; returns {slug: Module row} of the current ones."""
     modules = {m.slug: m for m in Module.select().where(Module.course == course)}
     lessons = {(l.module_id, l.slug): l for l in Lesson.select().join(Module).where(Module.course == course)}
     module_rows = {}
-    for module_source in source.modules:
+    for module_source in module_sources:
         module = _upsert(
             Module, modules, module_source.slug,
             {"course": course, "slug": module_source.slug},
@@ -598,9 +632,12 @@ def _apply_course(source, existing_courses, build_url, report):
             )
     _retire(modules.values(), report, "module")
     _retire(lessons.values(), report, "lesson")
+    return module_rows
 
+
+def _apply_handouts(course, handout_sources, module_rows, resolve, report):
     handouts = {h.slug: h for h in Handout.select().where(Handout.course == course)}
-    for handout_source in source.handouts:
+    for handout_source in handout_sources:
         _apply_document(
             Handout, handouts, handout_source.slug, {"course": course, "slug": handout_source.slug},
             {"position": handout_source.position, "title": handout_source.title, "summary": handout_source.summary,
@@ -609,8 +646,10 @@ def _apply_course(source, existing_courses, build_url, report):
         )
     _retire(handouts.values(), report, "handout")
 
+
+def _apply_quizzes(course, quiz_sources, module_rows, report):
     quizzes = {q.slug: q for q in Quiz.select().where(Quiz.course == course)}
-    for quiz_source in source.quizzes:
+    for quiz_source in quiz_sources:
         _upsert(
             Quiz, quizzes, quiz_source.slug, {"course": course, "slug": quiz_source.slug},
             {"module": module_rows.get(quiz_source.module_slug), "title": quiz_source.title,

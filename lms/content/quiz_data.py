@@ -9,6 +9,7 @@ import io
 
 from ruamel.yaml import YAML
 
+from ..models import Quiz
 from .source import ContentError, parse_yaml
 
 QUIZ_KEYS = ["title", "final", "pass_mark", "questions_per_attempt", "review", "shuffle_questions", "shuffle_choices",
@@ -16,6 +17,16 @@ QUIZ_KEYS = ["title", "final", "pass_mark", "questions_per_attempt", "review", "
 QUESTION_KEYS = ["id", "type", "topic", "lesson", "prompt", "choices", "answer", "feedback_true", "feedback_false", "accepted",
                  "feedback_correct", "feedback_wrong", "items", "pairs", "explanation"]
 CHOICE_KEYS = ["text", "correct", "feedback"]
+# The settings a quiz started in the browser begins with; the trainer adjusts
+# them on the quiz page. A few minutes' wait after a failed attempt, so
+# nobody passes by guessing again at once.
+NEW_QUIZ_SETTINGS = {"pass_mark": 70, "questions_per_attempt": 0, "review": Quiz.DEFAULT_REVIEW,
+                     "shuffle_questions": True, "shuffle_choices": True, "max_attempts": 0, "cooldown_minutes": 5}
+
+
+def new_quiz(title, final=False):
+    """Quiz data for a quiz that has no file yet."""
+    return {"title": title, **({"final": True} if final else {}), **NEW_QUIZ_SETTINGS, "questions": []}
 
 
 def _plain(value):
