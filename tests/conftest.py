@@ -17,20 +17,24 @@ is a small marker file, and ``app_config`` turns a path into a new database
 """
 import os
 import shutil
+import threading
 import uuid
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from werkzeug.serving import make_server
 
 from lms import create_app
 from lms.urls import build_content_url
 from lms.content.loader import load_content
 from lms.database import counting_queries, migrate
-from lms.models import db
+from lms.models import Course, Lesson, LessonProgress, db
+from lms.progress import refresh_enrollments
 from lms.units import import_units
 
-from .helpers import Browser, MailSink, make_user
+from .helpers import Browser, MailSink, free_port, gen_attempt, gen_certificate, gen_question, gen_quiz, make_user
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_COURSE = FIXTURES / "content" / "course"
@@ -240,6 +244,60 @@ def learner(app):
 def logged_in(client, learner):
     client.login(learner.email)
     return client
+
+
+@pytest.fixture
+def trainer(app):
+    return make_user("tina@example.org", "Tina Trainerin", is_trainer=True)
+
+
+@pytest.fixture
+def as_trainer(client, trainer):
+    client.login(trainer.email)
+    return client
+
+
+@pytest.fixture
+def executive(app):
+    return make_user("lavo@example.org", "Lea Vorstand", is_executive=True)
+
+
+@pytest.fixture
+def as_executive(client, executive):
+    client.login(executive.email)
+    return client
+
+
+@pytest.fixture
+def scenario(app):
+    """For the dashboard: Köln trained (certificate of 01.09.2026, a quiz
+    failed on 01.08. and passed on 02.08.), Bielefeld in training, Düren
+    registered (plus a board member in Köln), the rest open."""
+    course = Course.get(Course.slug == "demo")
+    koeln = make_user("koeln@example.org", "Kim Köln", unit_name="Köln")
+    gen_certificate(koeln, course, datetime(2026, 9, 1))
+    quiz = gen_quiz("vertiefung", questions=[gen_question("geheime-antwort")], title="Quiz: Vertiefung")
+    gen_attempt(koeln, quiz, passed=False, submitted_at=datetime(2026, 8, 1), responses={"geheime-antwort": [1]})
+    gen_attempt(koeln, quiz, submitted_at=datetime(2026, 8, 2))
+    bielefeld = make_user("bielefeld@example.org", "Bo Bielefeld", unit_name="Bielefeld", function="team")
+    LessonProgress.create(user=bielefeld, lesson=Lesson.select().order_by(Lesson.id).first(),
+                          completed_at=datetime(2026, 10, 1))
+    make_user("dueren@example.org", "Dana Düren", unit_name="Düren")
+    make_user("vorstand-koeln@example.org", "Vera Vorstand", unit_name="Köln", function="board")
+    refresh_enrollments(course)  # the records above were written directly, not through the app
+    return course
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on loopback (threaded); its base URL.
+    Talk to it with ``helpers.HttpUser``."""
+    port = free_port()
+    httpd = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    httpd.shutdown()
 
 
 @pytest.fixture

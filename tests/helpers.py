@@ -1,7 +1,13 @@
 """Test helpers that make each test read like a story."""
+import http.cookiejar
 import re
+import secrets
 import socket
 import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 
@@ -10,7 +16,7 @@ from aiosmtpd.controller import Controller
 from lms.accounts import hash_password
 from lms.catalog import new_revision
 from lms.content.source import Fields
-from lms.models import Course, Membership, Quiz, Unit, User
+from lms.models import Certificate, Course, Membership, Quiz, QuizAttempt, Unit, User
 from lms.question_types import QUESTION_TYPES
 from lms.timeutil import utcnow
 
@@ -80,6 +86,36 @@ def make_user(email, name="Test Person", unit_name=None, function="officer", ver
     return user
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class HttpUser:
+    """One browser talking real HTTP to a live server (``live_server``):
+    its own cookies, redirects not followed."""
+
+    def __init__(self, base, email):
+        self.base = base
+        self.email = email
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+                                                  NoRedirect)
+
+    def request(self, path, data=None):
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        try:
+            with self.opener.open(self.base + path, body, timeout=60) as response:
+                return response.status, response.headers, response.read().decode()
+        except urllib.error.HTTPError as error:  # 3xx (not followed) and errors
+            return error.code, error.headers, error.read().decode()
+
+    def token(self, path):
+        return CSRF_INPUT.search(self.request(path)[2]).group(1)
+
+    def post(self, path, data, page):
+        return self.request(path, {**data, "csrf_token": self.token(page)})
+
+
 class Browser:
     """The Flask test client plus form handling: every POST carries the CSRF
     token from the page, as a real browser's would."""
@@ -141,13 +177,42 @@ def gen_question(question_id, type="single_choice", **fields):
     return definition
 
 
-def gen_quiz(slug="pool", questions=None, course_slug="demo", **settings):
+def gen_quiz(slug="pool", questions=None, course_slug="demo", title=None, **settings):
     """A quiz of the fixture course (no module), with ``questions``
     (definitions from ``gen_question``) and settings such as
     ``questions_per_attempt`` or ``review``."""
     course = Course.get(Course.slug == course_slug)
     questions = questions if questions is not None else [gen_question(f"q{n}") for n in range(4)]
-    quiz = Quiz.create(course=course, slug=slug, title=f"Quiz {slug}", questions=questions, content_hash=slug,
+    quiz = Quiz.create(course=course, slug=slug, title=title or f"Quiz {slug}", questions=questions, content_hash=slug,
                        **settings)
     new_revision()  # as publishing does: learners' pages read the catalog
     return quiz
+
+
+def gen_attempt(user, quiz=None, passed=True, submitted_at=None, submitted=True, questions=(), responses=None,
+                score=None, started_at=None):
+    """A quiz attempt of ``user`` (on ``quiz``, by default a new one from
+    ``gen_quiz``): submitted now (or at ``submitted_at``) and passed, unless
+    told otherwise; ``questions`` is the attempt's snapshot (presented
+    questions), ``responses`` the answers by question id."""
+    quiz = quiz or gen_quiz(slug=f"quiz-{secrets.token_hex(3)}")
+    if submitted and submitted_at is None:
+        submitted_at = utcnow()
+    max_score = len(questions) or 1
+    return QuizAttempt.create(
+        user=user, quiz=quiz, token=secrets.token_urlsafe(12), questions=list(questions), max_score=max_score,
+        score=score if score is not None else (max_score if passed and submitted else 0),
+        passed=bool(passed and submitted), submitted_at=submitted_at if submitted else None,
+        started_at=started_at or submitted_at or utcnow(), responses=responses)
+
+
+def gen_certificate(user, course=None, issued_at=None, months=12, revoked_at=None):
+    """A certificate of ``user`` for ``course`` (default: the fixture
+    course), issued at ``issued_at`` (default now), valid for ``months``
+    months of 30 days."""
+    course = course or Course.get(Course.slug == "demo")
+    issued_at = issued_at or utcnow()
+    return Certificate.create(user=user, course=course, code=f"C{user.id}-{secrets.token_hex(3).upper()}",
+                              issued_at=issued_at, expires_at=issued_at + timedelta(days=30 * months),
+                              revoked_at=revoked_at, holder_name=user.name, course_title=course.title,
+                              course_version=course.version)

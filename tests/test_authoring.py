@@ -18,21 +18,10 @@ from lms.content.revisions import draft_tree, history, pending_changes, publishe
 from lms.content.source import ContentErrors
 from lms.models import AuditLog, Course, Lesson, LessonProgress, MediaFile, Module, Quiz
 
-from .helpers import make_user
+from .helpers import gen_attempt, gen_question, gen_quiz, make_user
 
 LESSON_URL = "/author/demo/lessons/grundlagen/erste-schritte"
 LEARNER_LESSON_URL = "/learn/demo/grundlagen/erste-schritte"
-
-
-@pytest.fixture
-def trainer(app):
-    return make_user("tina@example.org", "Tina Trainerin", is_trainer=True)
-
-
-@pytest.fixture
-def as_trainer(client, trainer):
-    client.login(trainer.email)
-    return client
 
 
 def lesson_form(**overrides):
@@ -688,33 +677,31 @@ def test_gift_file_upload_that_is_not_utf8_is_refused(as_trainer):
 
 def test_item_statistics_on_constructed_attempts(app, as_trainer):
     from lms.item_statistics import quiz_statistics
-    from lms.models import AttemptAnswer, QuizAttempt, User
+    from lms.models import AttemptAnswer, User
 
     with app.app_context():
-        quiz = Quiz.get(Quiz.slug == "grundlagen")
+        quiz = gen_quiz("statistik", questions=[gen_question("welche")])
         users = [make_user(f"l{i}@example.org", f"Lernende {i}") for i in range(4)]
         choices = [{"key": 0, "html": "Richtig", "correct": True, "feedback_html": ""},
                    {"key": 1, "html": "Falsch", "correct": False, "feedback_html": ""},
                    {"key": 2, "html": "Auch falsch", "correct": False, "feedback_html": ""}]
-        presented = [{"id": "einzel", "type": "single_choice", "prompt_html": "<p>Welche?</p>",
+        presented = [{"id": "welche", "type": "single_choice", "prompt_html": "<p>Welche?</p>",
                       "explanation_html": "", "choices": choices}]
         # passed: right, right, wrong(1); failed: wrong(1)
         for user, passed, pick in zip(users, [True, True, True, False], [0, 0, 1, 1]):
-            attempt = QuizAttempt.create(user=user, quiz=quiz, token=f"t{user.id}", questions=presented,
-                                         max_score=1, score=int(pick == 0), passed=passed,
-                                         submitted_at=quiz.course.loaded_at)
-            AttemptAnswer.create(attempt=attempt, question_key="einzel", is_correct=pick == 0, response=[pick])
-        QuizAttempt.create(user=users[0], quiz=quiz, token="offen", questions=presented, max_score=1)  # not submitted
+            attempt = gen_attempt(user, quiz, passed=passed, questions=presented, score=int(pick == 0))
+            AttemptAnswer.create(attempt=attempt, question_key="welche", is_correct=pick == 0, response=[pick])
+        gen_attempt(users[0], quiz, submitted=False, questions=presented)  # not submitted
         stats = quiz_statistics(quiz)
         assert (stats.attempts, stats.passed) == (4, 3)
-        item = next(i for i in stats.items if i.question_id == "einzel")
+        item = next(i for i in stats.items if i.question_id == "welche")
         assert item.answered == 4 and item.correct == 2
         assert item.correct_share == 0.5
         assert item.discrimination == pytest.approx(2 / 3 - 0)
         assert [(c.label_html, c.picked) for c in item.choices] == [("Richtig", 2), ("Falsch", 2), ("Auch falsch", 0)]
         names = [u.name for u in User.select()]
 
-    html = as_trainer.text("/author/demo/quizzes/grundlagen/statistics")[1]
+    html = as_trainer.text("/author/demo/quizzes/statistik/statistics")[1]
     assert "0,67" in html and "50&nbsp;%" in html
     assert not any(name in html for name in names if name.startswith("Lernende"))
 

@@ -4,12 +4,9 @@ new version, and problems are named as the browser shows the content
 (the editor's line, the question, "stillgelegt"), not as files."""
 import re
 
-import pytest
-
 from lms.models import ContentRevision, Course, MediaFile
 
-from .test_authoring import (GIFT_UNSUPPORTED, LESSON_URL, as_trainer, png_bytes, publish, rezip, save_lesson,  # noqa: F401
-                             trainer, upload)
+from .test_authoring import GIFT_UNSUPPORTED, png_bytes, publish, rezip, save_lesson, upload
 
 
 def import_preview(client, data):

@@ -11,10 +11,10 @@ from pypdf import PdfReader
 
 from lms.certificates.issuing import (CODE_ALPHABET, generate_code, issue_certificate_if_complete,
                                       normalize_code)
-from lms.models import Certificate, Course, Lesson, LessonProgress, Membership, Quiz, QuizAttempt, Unit
+from lms.models import Certificate, Course, Lesson, LessonProgress, Membership, Quiz, Unit
 from lms.timeutil import format_date, utcnow
 
-from .helpers import Browser, make_user
+from .helpers import Browser, gen_attempt, make_user
 
 
 def complete_course(user):
@@ -23,8 +23,7 @@ def complete_course(user):
     for lesson in Lesson.select():
         LessonProgress.create(user=user, lesson=lesson, completed_at=now)
     for quiz in Quiz.select():
-        QuizAttempt.create(user=user, quiz=quiz, token=f"t-{user.id}-{quiz.id}", questions=[], max_score=1,
-                           score=1, passed=True, submitted_at=now)
+        gen_attempt(user, quiz, submitted_at=now)
 
 
 def demo():

@@ -1,68 +1,22 @@
-"""Many learners at the same moment, against a real server on loopback:
+"""Many learners at the same moment, against a real live_server on loopback:
 every quiz submission and every lesson completion is recorded exactly once,
 even when each is sent twice at the same time."""
-import http.cookiejar
-import re
 import threading
-import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-from werkzeug.serving import make_server
 
 from lms.models import AttemptAnswer, Lesson, LessonProgress, Module, QuizAttempt
 
-from .helpers import PASSWORD, free_port, make_user
+from .helpers import PASSWORD, HttpUser, make_user
 from .quiz_helpers import correct_form
 
 LEARNERS = 50
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class Learner:
-    """One browser: its own cookies, talking HTTP to the server."""
-
-    def __init__(self, base, email):
-        self.base = base
-        self.email = email
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
-                                                  NoRedirect)
-
-    def request(self, path, data=None):
-        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
-        try:
-            with self.opener.open(self.base + path, body, timeout=60) as response:
-                return response.status, response.headers, response.read().decode()
-        except urllib.error.HTTPError as error:  # 3xx (not followed) and errors
-            return error.code, error.headers, error.read().decode()
-
-    def token(self, path):
-        return CSRF.search(self.request(path)[2]).group(1)
-
-    def post(self, path, data, page):
-        return self.request(path, {**data, "csrf_token": self.token(page)})
-
-
-@pytest.fixture
-def server(app):
-    port = free_port()
-    httpd = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    httpd.shutdown()
-
-
-def logged_in_learners(app, server):
+def logged_in_learners(app, live_server):
     with app.app_context():
         users = [make_user(f"crowd{i}@example.org", f"Person {i}") for i in range(LEARNERS)]
-    learners = [Learner(server, u.email) for u in users]
+    learners = [HttpUser(live_server, u.email) for u in users]
     with ThreadPoolExecutor(10) as pool:
         statuses = list(pool.map(lambda l: l.post("/login", {"email": l.email, "password": PASSWORD}, "/login")[0],
                                  learners))
@@ -84,8 +38,8 @@ def all_at_once(function, items, copies=2):
         return list(pool.map(run, jobs))
 
 
-def test_concurrent_quiz_submissions_count_once(app, server):
-    learners = logged_in_learners(app, server)
+def test_concurrent_quiz_submissions_count_once(app, live_server):
+    learners = logged_in_learners(app, live_server)
     forms = {}
     for learner in learners:
         status, headers, _ = learner.post("/quiz/demo/grundlagen/start", {}, "/quiz/demo/grundlagen")
@@ -111,8 +65,8 @@ def test_concurrent_quiz_submissions_count_once(app, server):
         assert answers == sum(len(a.questions) for a in attempts)  # one answer row per question, not two
 
 
-def test_concurrent_lesson_completions_count_once(app, server):
-    learners = logged_in_learners(app, server)
+def test_concurrent_lesson_completions_count_once(app, live_server):
+    learners = logged_in_learners(app, live_server)
     url = "/learn/demo/grundlagen/erste-schritte"
     tokens = {learner.email: learner.token(url) for learner in learners}
     statuses = all_at_once(lambda l: l.request(f"{url}/done", {"csrf_token": tokens[l.email]})[0], learners)
@@ -125,8 +79,8 @@ def test_concurrent_lesson_completions_count_once(app, server):
         assert len({row.user_id for row in rows}) == LEARNERS
 
 
-def test_a_double_click_on_start_opens_one_attempt(app, server):
-    learners = logged_in_learners(app, server)
+def test_a_double_click_on_start_opens_one_attempt(app, live_server):
+    learners = logged_in_learners(app, live_server)
     tokens = {learner.email: learner.token("/quiz/demo/praxis") for learner in learners}
     statuses = all_at_once(lambda l: l.request("/quiz/demo/praxis/start", {"csrf_token": tokens[l.email]})[0],
                            learners)

@@ -22,9 +22,7 @@ from lms.models import AuditLog, Course, Invitation, Membership, Unit, User, db
 from lms.privacy import set_dashboard_shows_names
 from lms.reminders import plan_reminders
 
-from .helpers import PASSWORD, Browser, make_user
-from .test_concurrency import Learner, server  # noqa: F401  (fixture)
-from .test_coverage import certify
+from .helpers import Browser, HttpUser, PASSWORD, gen_certificate, make_user
 
 LINK = re.compile(r'id="invite-link" value="http://localhost(/invite/[^"]+)"')
 
@@ -109,7 +107,7 @@ def test_registering_as_board_grants_no_access_until_confirmed(app, client, mail
 
 
 def test_a_certified_learner_joining_a_second_unit_does_not_make_it_trained(app, logged_in, learner, as_executive):
-    certify(learner, Course.get(Course.slug == "demo"), datetime.utcnow() - timedelta(days=1))
+    gen_certificate(learner, Course.get(Course.slug == "demo"), datetime.utcnow() - timedelta(days=1))
     assert status_of("Köln") == "trained"  # the learner's confirmed unit
     response = logged_in.submit("/account/memberships", {"join-unit": str(unit("Bonn").id),
                                                          "join-function": "officer"}, page="/account",
@@ -358,12 +356,12 @@ def test_executives_see_open_invitations_and_revoke_them(app, as_executive):
     assert AuditLog.select().where(AuditLog.action == "invitation.revoke").count() == 1
 
 
-def test_two_people_using_a_single_use_link_at_once_exactly_one_is_confirmed(app, server, executive):  # noqa: F811
+def test_two_people_using_a_single_use_link_at_once_exactly_one_is_confirmed(app, live_server, executive):
     with app.app_context():
         invitations = [create_invitation(unit("Hagen"), "officer", executive) for _ in range(3)]
         links = [f"/invite/{invitation_token(i)}" for i in invitations]
         people = [make_user(f"race{n}@example.org", f"Race {n}") for n in range(6)]
-    browsers = [Learner(server, person.email) for person in people]
+    browsers = [HttpUser(live_server, person.email) for person in people]
     for browser in browsers:
         assert browser.post("/login", {"email": browser.email, "password": PASSWORD}, "/login")[0] == 302
     for link in links:  # three rounds, each with every person racing for one link
@@ -431,7 +429,7 @@ def test_coverage_counts_from_the_confirmation_today_and_at_past_dates(app, clie
     with freeze_time("2026-03-02 10:00:00"):
         register(client, "kim@example.org", "Köln", "officer")
     kim = User.get(User.email == "kim@example.org")
-    certify(kim, Course.get(Course.slug == "demo"), datetime(2026, 2, 1), months=24)
+    gen_certificate(kim, Course.get(Course.slug == "demo"), datetime(2026, 2, 1), months=24)
     assert status_of("Köln") == "open"
     with freeze_time("2026-03-10 10:00:00"):  # signed cookies must not come from the future: log in then
         browser_for(app, executive).submit("/dashboard/requests",
@@ -490,7 +488,7 @@ def test_merging_coalesces_identical_memberships_and_keeps_the_history(app, as_e
 
 def test_someone_out_of_office_gets_no_officer_reminder(app, app_context, as_executive):
     officer = make_user("bald@example.org", "Bald Weg", unit_name="Köln")
-    certify(officer, Course.get(Course.slug == "demo"), datetime.utcnow() - timedelta(days=700), months=24)
+    gen_certificate(officer, Course.get(Course.slug == "demo"), datetime.utcnow() - timedelta(days=700), months=24)
     course = Course.get(Course.slug == "demo")
     assert ("expiring", officer.id) in {(r.kind, r.user.id) for r in plan_reminders(course)}
     membership = Membership.get(Membership.user == officer.id)

@@ -4,10 +4,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from lms.coverage import month_ends, summarize, trained_units_over_time, unit_coverage
-from lms.models import Certificate, Course, Lesson, LessonProgress, Membership, Quiz, QuizAttempt, Unit
+from lms.models import Course, Lesson, LessonProgress, Membership, Quiz, Unit
 from lms.timeutil import utcnow
 
-from .helpers import make_user
+from .helpers import gen_attempt, gen_certificate, make_user
 
 NOW = datetime(2026, 6, 15, 12, 0)
 
@@ -23,12 +23,6 @@ def status_of(course, unit_name, at=NOW, **kwargs):
     unit = Unit.get(Unit.name == unit_name)
     [row] = unit_coverage(course, at=at, unit_ids=[unit.id], **kwargs)
     return row.status
-
-
-def certify(user, course, issued, months=12, revoked=None):
-    return Certificate.create(user=user, course=course, code=f"C-{user.id}-{issued:%Y%m%d}", issued_at=issued,
-                              expires_at=issued + timedelta(days=30 * months), revoked_at=revoked,
-                              holder_name=user.name, course_title=course.title, course_version="1.0")
 
 
 def officer(email, unit="Köln", function="officer", since=datetime(2026, 1, 1), until=None):
@@ -60,47 +54,46 @@ def test_an_officer_who_started_is_in_training(course):
 
 def test_a_started_quiz_alone_counts_as_in_training(course):
     user = officer("quiz@example.org")
-    QuizAttempt.create(user=user, quiz=Quiz.get(), token="t1", questions=[], max_score=1,
-                       started_at=datetime(2026, 5, 1))
+    gen_attempt(user, submitted=False, started_at=datetime(2026, 5, 1))
     assert status_of(course, "Köln") == "in_training"
 
 
 def test_a_team_member_with_a_valid_certificate_makes_the_unit_trained(course):
     user = officer("team@example.org", function="team")
-    certify(user, course, datetime(2026, 3, 1))
+    gen_certificate(user, course, datetime(2026, 3, 1))
     assert status_of(course, "Köln") == "trained"
 
 
 def test_a_certificate_running_out_soon_shows_as_expiring(course):
     user = officer("bald@example.org")
-    certify(user, course, datetime(2025, 7, 1), months=12)  # expires around 2026-06-26
+    gen_certificate(user, course, datetime(2025, 7, 1), months=12)  # expires around 2026-06-26
     assert status_of(course, "Köln") == "expiring"
     assert status_of(course, "Köln", expiring_days=5) == "trained"
 
 
 def test_an_expired_certificate_does_not_count(course):
     user = officer("alt@example.org", since=datetime(2024, 1, 1))
-    certify(user, course, datetime(2024, 1, 1), months=12)
+    gen_certificate(user, course, datetime(2024, 1, 1), months=12)
     assert status_of(course, "Köln") == "registered"
 
 
 def test_a_revoked_certificate_does_not_count(course):
     user = officer("widerruf@example.org")
-    certify(user, course, datetime(2026, 3, 1), revoked=datetime(2026, 4, 1))
+    gen_certificate(user, course, datetime(2026, 3, 1), revoked_at=datetime(2026, 4, 1))
     assert status_of(course, "Köln") == "registered"
     assert status_of(course, "Köln", at=datetime(2026, 3, 15)) == "trained"
 
 
 def test_an_officer_leaving_office_makes_the_unit_open_again(course):
     user = officer("geht@example.org", until=datetime(2026, 6, 1))
-    certify(user, course, datetime(2026, 3, 1))
+    gen_certificate(user, course, datetime(2026, 3, 1))
     assert status_of(course, "Köln") == "open"
     assert status_of(course, "Köln", at=datetime(2026, 5, 1)) == "trained"  # the past is kept
 
 
 def test_two_officers_in_one_unit_the_best_counts(course):
     trained, learning = officer("a@example.org"), officer("b@example.org")
-    certify(trained, course, datetime(2026, 2, 1))
+    gen_certificate(trained, course, datetime(2026, 2, 1))
     LessonProgress.create(user=learning, lesson=Lesson.get(), first_seen_at=datetime(2026, 5, 1))
     [row] = unit_coverage(course, at=NOW, unit_ids=[Unit.get(Unit.name == "Köln").id])
     assert row.status == "trained"
@@ -109,14 +102,14 @@ def test_two_officers_in_one_unit_the_best_counts(course):
 
 def test_expiry_is_judged_by_the_latest_valid_certificate_in_the_unit(course):
     soon, later = officer("soon@example.org"), officer("later@example.org")
-    certify(soon, course, datetime(2025, 7, 1))
-    certify(later, course, datetime(2026, 5, 1))
+    gen_certificate(soon, course, datetime(2025, 7, 1))
+    gen_certificate(later, course, datetime(2026, 5, 1))
     assert status_of(course, "Köln") == "trained"
 
 
 def test_a_membership_that_has_not_started_yet_does_not_count(course):
     user = officer("spaeter@example.org", since=datetime(2026, 7, 1))
-    certify(user, course, datetime(2026, 3, 1))
+    gen_certificate(user, course, datetime(2026, 3, 1))
     assert status_of(course, "Köln") == "open"
 
 
@@ -140,7 +133,7 @@ def test_retired_units_disappear_from_the_present_but_not_from_the_past(course):
 
 
 def test_summary_counts_statuses_overall_and_per_region(course):
-    certify(officer("k@example.org", unit="Köln"), course, datetime(2026, 3, 1))
+    gen_certificate(officer("k@example.org", unit="Köln"), course, datetime(2026, 3, 1))
     officer("b@example.org", unit="Bielefeld")
     summary = summarize(unit_coverage(course, at=NOW))
     assert summary.total == 54
@@ -151,8 +144,8 @@ def test_summary_counts_statuses_overall_and_per_region(course):
 
 
 def test_trained_units_per_month(course):
-    certify(officer("k@example.org", unit="Köln", since=datetime(2026, 1, 1)), course, datetime(2026, 3, 10))
-    certify(officer("d@example.org", unit="Düren", since=datetime(2026, 1, 1), until=datetime(2026, 5, 20)),
+    gen_certificate(officer("k@example.org", unit="Köln", since=datetime(2026, 1, 1)), course, datetime(2026, 3, 10))
+    gen_certificate(officer("d@example.org", unit="Düren", since=datetime(2026, 1, 1), until=datetime(2026, 5, 20)),
             course, datetime(2026, 4, 2))
     series = trained_units_over_time(course, months=6, now=NOW)
     assert [(at.month, count) for at, count in series] == [(1, 0), (2, 0), (3, 1), (4, 2), (5, 1), (6, 1)]
@@ -172,7 +165,7 @@ def test_coverage_runs_a_fixed_number_of_queries(course, count_queries):
     for n, unit in enumerate(Unit.select().limit(40)):
         user = make_user(f"r{n}@example.org", unit_name=unit.name)
         LessonProgress.create(user=user, lesson=Lesson.get(), completed_at=utcnow())
-        certify(user, course, datetime(2026, 1, 1) + timedelta(days=n))
+        gen_certificate(user, course, datetime(2026, 1, 1) + timedelta(days=n))
     with count_queries() as many:
         rows = unit_coverage(course)
     assert len(many) == len(few) > 0
@@ -191,8 +184,8 @@ def test_the_running_totals_agree_with_the_raw_records(course):
         for lesson in lessons[:n]:
             LessonProgress.create(user=user, lesson=lesson, first_seen_at=datetime(2026, 5, n + 1),
                                   completed_at=datetime(2026, 5, n + 2))
-    QuizAttempt.create(user=users[3], quiz=Quiz.get(), token="agree", questions=[], max_score=1, score=1,
-                       passed=True, started_at=datetime(2026, 5, 20), submitted_at=datetime(2026, 5, 20, 0, 10))
+    module_quiz = Quiz.select().where((Quiz.course == course) & Quiz.module.is_null(False)).first()  # a step
+    gen_attempt(users[3], module_quiz, started_at=datetime(2026, 5, 20), submitted_at=datetime(2026, 5, 20, 0, 10))
     refresh_enrollments(course)
     ids = Membership.select(Membership.user).where(Membership.user.in_([u.id for u in users]))
     fast, raw = people_progress(course, ids), people_progress(course, ids, utcnow())

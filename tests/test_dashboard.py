@@ -5,45 +5,12 @@ import io
 import re
 from datetime import datetime, timedelta
 
-import pytest
 from openpyxl import load_workbook
 
-from lms.models import AuditLog, Course, Lesson, LessonProgress, Membership, Quiz, QuizAttempt, Unit, User
-
+from lms.models import AuditLog, Lesson, LessonProgress, Membership, Unit, User
 from lms.progress import refresh_enrollments
 
-from .helpers import Browser, make_user
-from .test_coverage import certify
-
-
-@pytest.fixture
-def executive(app):
-    return make_user("lavo@example.org", "Lea Vorstand", is_executive=True)
-
-
-@pytest.fixture
-def as_executive(client, executive):
-    client.login(executive.email)
-    return client
-
-
-@pytest.fixture
-def scenario(app):
-    """Köln trained, Bielefeld in training, Düren registered, the rest open."""
-    course = Course.get(Course.slug == "demo")
-    koeln = make_user("koeln@example.org", "Kim Köln", unit_name="Köln")
-    certify(koeln, course, datetime(2026, 9, 1))
-    QuizAttempt.create(user=koeln, quiz=Quiz.get(Quiz.slug == "grundlagen"), token="k1", questions=[], max_score=5,
-                       score=2, passed=False, submitted_at=datetime(2026, 8, 1), responses={"einzel": [1]})
-    QuizAttempt.create(user=koeln, quiz=Quiz.get(Quiz.slug == "grundlagen"), token="k2", questions=[], max_score=5,
-                       score=5, passed=True, submitted_at=datetime(2026, 8, 2))
-    bielefeld = make_user("bielefeld@example.org", "Bo Bielefeld", unit_name="Bielefeld", function="team")
-    LessonProgress.create(user=bielefeld, lesson=Lesson.get(Lesson.slug == "erste-schritte"),
-                          completed_at=datetime(2026, 10, 1))
-    make_user("dueren@example.org", "Dana Düren", unit_name="Düren")
-    make_user("vorstand-koeln@example.org", "Vera Vorstand", unit_name="Köln", function="board")
-    refresh_enrollments(course)  # the records above were written directly, not through the app
-    return course
+from .helpers import Browser, gen_certificate, make_user
 
 
 def unit_id(name):
@@ -139,9 +106,9 @@ def test_the_unit_page_shows_progress_quiz_results_certificates_but_no_answers(a
     html = as_executive.text(f"/dashboard/units/{unit_id('Köln')}")[1]
     assert "Kim Köln" in html and "Geschult" in html
     assert "Quiz-Ergebnisse von Kim Köln" in html
-    assert re.search(r"Quiz: Grundlagen</td><td>ja</td><td>02\.08\.2026</td><td>2</td>", html)
+    assert re.search(r"Quiz: Vertiefung</td><td>ja</td><td>02\.08\.2026</td><td>2</td>", html)
     assert "Vera Vorstand" in html  # board member listed among all people
-    assert "einzel" not in html  # no answers
+    assert "geheime-antwort" not in html  # no answers
 
 
 def test_a_board_member_sees_only_their_own_unit(app, scenario):
@@ -198,10 +165,10 @@ def test_adding_an_existing_account_to_a_unit_and_two_officers(as_executive, sce
 def test_the_status_of_a_past_date_is_reconstructed(as_executive, scenario):
     Unit.update(created_at=datetime(2026, 1, 1)).execute()
     Membership.update(started_at=datetime(2026, 1, 1), confirmed_at=datetime(2026, 1, 1)).execute()
-    html = as_executive.text("/dashboard/?at=2026-08-15")[1]
-    assert "Stand am 15.08.2026" in html
+    html = as_executive.text("/dashboard/?at=2026-07-15")[1]
+    assert "Stand am 15.07.2026" in html
     assert "0 von 54 Gliederungen" in html  # Köln's certificate came on 01.09.2026
-    past = as_executive.text("/dashboard/units?at=2026-08-15&q=k%C3%B6ln")[1]
+    past = as_executive.text("/dashboard/units?at=2026-07-15&q=k%C3%B6ln")[1]
     assert "status-registered" in past and "status-trained" not in past
     assert "1 von 54 Gliederungen" in as_executive.text("/dashboard/")[1]
 
@@ -264,7 +231,7 @@ def test_dashboard_pages_run_a_fixed_number_of_queries(as_executive, scenario, c
         user = make_user(f"more{n}@example.org", f"Mehr {n}")
         Membership.create(user=user, unit=unit, function="officer" if n % 2 else "team",
                           confirmed_at=datetime(2026, 7, 1))
-        certify(user, scenario, datetime(2026, 8, 1) + timedelta(days=n))
+        gen_certificate(user, scenario, datetime(2026, 8, 1) + timedelta(days=n))
         LessonProgress.create(user=user, lesson=Lesson.get(Lesson.slug == "erste-schritte"),
                               completed_at=datetime(2026, 8, 1))
     refresh_enrollments(scenario)

@@ -13,8 +13,8 @@ from lms.models import Membership, Module, Unit
 from lms.reminders import SendResult
 from lms.search import matches, search_key
 
-from .helpers import Browser, make_user
-from .test_dashboard import as_executive, executive, scenario, unit_id  # noqa: F401
+from .helpers import make_user
+from .test_dashboard import unit_id
 
 
 @pytest.mark.parametrize("typed", ["öztürk", "Öztürk", "OZTÜRK", "oeztuerk", "Ozturk", "ztür"])

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from lms import accounts, create_app
-from lms.models import Membership, Unit, User
+from lms.models import Unit, User
 
 from .conftest import app_config
 from .helpers import PASSWORD, Browser, make_user

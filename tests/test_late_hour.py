@@ -12,9 +12,8 @@ from lms.progress import refresh_enrollments
 from lms.reminders import send_reminders
 from lms.timeutil import format_date, utcnow
 
-from .helpers import make_user
+from .helpers import gen_certificate, make_user
 from .test_certificates import issue_for, pdf_text
-from .test_coverage import certify
 
 # (UTC moment, the Berlin date it already is)
 LATE = [("2026-03-01 23:30:00", "02.03.2026"), ("2026-07-01 22:30:00", "02.07.2026")]
@@ -41,7 +40,7 @@ def test_an_expiry_reminder_sent_late_names_berlins_date(app_context, mail_sink,
     Unit.update(created_at=datetime(2020, 1, 1)).execute()
     with freeze_time(expires - timedelta(days=10)):  # as late in the evening, ten days before
         expiring = make_user("expiring@example.org", "Eva Ablauf", unit_name="Hagen")
-        certify(expiring, course, expires - timedelta(days=360), months=12)
+        gen_certificate(expiring, course, expires - timedelta(days=360), months=12)
         send_reminders(course)
     [mail] = mail_sink.to("expiring@example.org")
     assert f"bis zum {berlin}" in mail.get_content()

@@ -9,7 +9,7 @@ from lms.models import AttemptAnswer, Quiz, QuizAttempt
 from lms.question_types import QUESTION_TYPES, normalize_text_answer
 from lms.quiz.attempts import grade, passes, start_attempt
 
-from .helpers import Browser, make_user
+from .helpers import Browser, gen_question, gen_quiz, make_user
 from .quiz_helpers import correct_form, start_quiz, wrong_form
 
 
@@ -21,13 +21,13 @@ def question(attempt, question_id):
     return next(q for q in attempt.questions if q["id"] == question_id)
 
 
-def test_all_five_question_types_render(logged_in):
-    attempt = start_quiz(logged_in, "demo", "grundlagen")
+def test_every_question_type_renders(logged_in):
+    gen_quiz("alle-typen", questions=[gen_question(f"frage-{name}", name) for name in QUESTION_TYPES])
+    attempt = start_quiz(logged_in, "demo", "alle-typen")
     status, html = logged_in.text(f"/quiz/attempt/{attempt.token}")
     assert status == 200
-    for label in ("Eine Antwort ist richtig", "Mehrere Antworten können richtig sein", "Wahr oder falsch?",
-                  "Kurze Textantwort", "Reihenfolge"):
-        assert label in html
+    for question_type in QUESTION_TYPES.values():
+        assert question_type.label in html, question_type.name
     assert 'type="radio"' in html and 'type="checkbox"' in html and "<select" in html
 
 

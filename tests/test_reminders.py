@@ -7,8 +7,7 @@ from freezegun import freeze_time
 from lms.models import Course, Lesson, LessonProgress, Membership, ReminderLog, Unit, User
 from lms.reminders import plan_reminders, send_reminders
 
-from .helpers import make_user
-from .test_coverage import certify
+from .helpers import gen_certificate, make_user
 
 NOW = datetime(2026, 6, 15, 9, 0)
 
@@ -27,7 +26,7 @@ def people(app, course):
     active = make_user("active@example.org", "Alex Aktiv", unit_name="Bonn")
     LessonProgress.create(user=active, lesson=Lesson.get(), first_seen_at=NOW - timedelta(days=2))
     expiring = make_user("expiring@example.org", "Eva Ablauf", unit_name="Hagen")
-    certify(expiring, course, datetime(2025, 7, 1), months=12)
+    gen_certificate(expiring, course, datetime(2025, 7, 1), months=12)
     make_user("lavo@example.org", "Lea Vorstand", is_executive=True)
     User.update(created_at=datetime(2026, 1, 1)).execute()
     Membership.update(started_at=datetime(2026, 1, 1), confirmed_at=datetime(2026, 1, 1)).execute()

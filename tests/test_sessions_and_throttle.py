@@ -4,15 +4,13 @@ a real server on loopback."""
 import threading
 from datetime import datetime, timedelta
 
-import pytest
 from freezegun import freeze_time
 
 from lms import accounts
 from lms.models import LoginAttempts, LoginSession, User
 from lms.timeutil import format_datetime
 
-from .helpers import PASSWORD, Browser, make_user
-from .test_concurrency import Learner, server  # noqa: F401  (fixture)
+from .helpers import Browser, HttpUser, PASSWORD, make_user
 
 WRONG = "falsch-falsch-falsch"
 
@@ -206,7 +204,7 @@ def test_no_email_address_is_stored_for_throttling(client, learner):
     assert all(learner.email not in row.key for row in LoginAttempts.select())
 
 
-def test_twenty_simultaneous_wrong_logins_make_exactly_five_password_checks(app, server, monkeypatch):  # noqa: F811
+def test_twenty_simultaneous_wrong_logins_make_exactly_five_password_checks(app, live_server, monkeypatch):
     with app.app_context():
         user = make_user("target@example.org")
     checks = []
@@ -217,7 +215,7 @@ def test_twenty_simultaneous_wrong_logins_make_exactly_five_password_checks(app,
         return real_check(stored, password)
 
     monkeypatch.setattr(accounts, "check_password_hash", counting_check)
-    attackers = [Learner(server, user.email) for _ in range(20)]
+    attackers = [HttpUser(live_server, user.email) for _ in range(20)]
     tokens = [attacker.token("/login") for attacker in attackers]
     barrier = threading.Barrier(len(attackers))
     statuses = []
