@@ -9,11 +9,12 @@ from .config import WEAK_SECRET_KEYS, Config
 from .database import open_database
 from .extensions import csrf, login_manager
 from .models import db
-from .permissions import can_author, is_executive
+from .permissions import can_author, can_manage_trainings, is_executive
 from .security import init_security
 from .sessions import load_user
 from .urls import BadArgument, IdConverter
 from .timeutil import format_date, format_datetime, format_duration, to_local
+from .trainings.dates import describe_when
 
 
 class ConfigurationError(RuntimeError):
@@ -110,9 +111,11 @@ def _register_blueprints(app):
     from .dataprotection import bp as dataprotection_bp
     from .learn import bp as learn_bp
     from .quiz import bp as quiz_bp
+    from .trainings import bp as trainings_bp
+    from .trainings import manage_bp as training_admin_bp
 
     for blueprint in (auth_bp, learn_bp, quiz_bp, certificates_bp, dashboard_bp, authoring_bp, admin_bp,
-                      dataprotection_bp):
+                      dataprotection_bp, trainings_bp, training_admin_bp):
         app.register_blueprint(blueprint)
 
 
@@ -124,6 +127,8 @@ def _register_template_helpers(app):
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.globals["is_executive"] = is_executive
     app.jinja_env.globals["can_author"] = can_author
+    app.jinja_env.globals["can_manage_trainings"] = can_manage_trainings
+    app.jinja_env.filters["when"] = lambda training: describe_when(training, tz)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

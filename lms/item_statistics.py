@@ -79,7 +79,8 @@ class QuizStatistics:
 def quiz_statistics(quiz):
     """Statistics over all submitted attempts of ``quiz``; two queries."""
     attempts = {a.id: a for a in QuizAttempt.select(QuizAttempt.id, QuizAttempt.passed, QuizAttempt.questions)
-                .where((QuizAttempt.quiz == quiz) & QuizAttempt.submitted_at.is_null(False))}
+                .where((QuizAttempt.quiz == quiz) & QuizAttempt.submitted_at.is_null(False)
+                       & QuizAttempt.attendance.is_null())}
     answers = (AttemptAnswer.select(AttemptAnswer.attempt, AttemptAnswer.question_key, AttemptAnswer.is_correct,
                                     AttemptAnswer.response)
                .where(AttemptAnswer.attempt.in_(list(attempts)) if attempts else AttemptAnswer.id < 0))

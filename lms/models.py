@@ -108,6 +108,7 @@ class User(UserMixin, BaseModel):
     totp_enabled_at = DateTimeField(null=True)  # the second factor is required at login
     totp_last_step = IntegerField(null=True)  # last accepted time step: a code works only once
     search_key = CharField(default="")  # the name folded for searching (lms.search), kept by save()
+    calendar_token = CharField(null=True, unique=True)  # the private calendar feed's address; None: no feed
 
     # Set by ``lms.sessions`` for the logged-in browser: Flask-Login keeps
     # get_id() in the session and remember-me cookies.
@@ -348,11 +349,81 @@ class Quiz(BaseModel):
 # --- Learning records -------------------------------------------------------
 
 
+class TrainingDate(BaseModel):
+    """A live training date (Schulungstermin): an evening, a weekend, a video
+    call. It covers some modules of a course; attending it can complete
+    them (``Course.completion["attendance"]``, see ``lms.trainings``)."""
+
+    course = ForeignKeyField(Course, backref="training_dates")
+    title = CharField()
+    module_slugs = JSONField(default=list)  # the modules it covers, in course order
+    starts_at = DateTimeField(index=True)  # naive UTC, as every timestamp
+    ends_at = DateTimeField()
+    place = CharField(default="")  # an address, or empty for a video call
+    video_url = CharField(default="")
+    capacity = IntegerField()
+    registration_deadline = DateTimeField()
+    region = ForeignKeyField(Region, null=True, backref="training_dates")  # None: for all of NRW
+    description_markdown = TextField(default="")
+    description_html = TextField(default="")  # rendered and sanitised like lessons
+    attendance_code = CharField(unique=True)  # shown at the event; entered by attendees
+    walk_ins_allowed = BooleanField(default=False)  # the code also works for people not registered
+    created_by = ForeignKeyField(User, null=True, backref="training_dates_created")
+    created_at = DateTimeField(default=utcnow)
+    cancelled_at = DateTimeField(null=True)
+
+    @property
+    def is_cancelled(self):
+        return self.cancelled_at is not None
+
+
+class TrainingRegistration(BaseModel):
+    """Someone's place on a date, or on its waiting list. Never deleted:
+    cancelling sets ``cancelled_at``; signing up again makes it active with
+    a new place in the queue (``queued_at``)."""
+
+    STATUSES = {"registered": "angemeldet", "waiting": "auf der Warteliste", "cancelled": "abgemeldet"}
+
+    training = ForeignKeyField(TrainingDate, backref="registrations")
+    user = ForeignKeyField(User, backref="training_registrations")
+    status = CharField(max_length=16)
+    queued_at = DateTimeField(default=utcnow)  # the order of the waiting list
+    created_at = DateTimeField(default=utcnow)
+    promoted_at = DateTimeField(null=True)  # moved up from the waiting list
+    cancelled_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("training", "user"), True), (("training", "status", "queued_at"), False))
+
+    @property
+    def status_label(self):
+        return self.STATUSES.get(self.status, self.status)
+
+
+class Attendance(BaseModel):
+    """Someone attended a date: ticked by a trainer or by entering the
+    date's code. A learning record like any other: never deleted. A tick
+    taken back sets ``withdrawn_at`` and withdraws what it completed."""
+
+    training = ForeignKeyField(TrainingDate, backref="attendances")
+    user = ForeignKeyField(User, backref="attendances")
+    recorded_at = DateTimeField(default=utcnow)
+    recorded_via = CharField(max_length=16)  # "trainer" or "code"
+    recorded_by = ForeignKeyField(User, null=True, backref="attendances_recorded")
+    withdrawn_at = DateTimeField(null=True)
+    withdrawn_by = ForeignKeyField(User, null=True, backref="attendances_withdrawn")
+
+    class Meta:
+        indexes = ((("training", "user"), True),)
+
+
 class LessonProgress(BaseModel):
     user = ForeignKeyField(User, backref="lesson_progress")
     lesson = ForeignKeyField(Lesson, backref="progress")
     first_seen_at = DateTimeField(default=utcnow)
     completed_at = DateTimeField(null=True)
+    # Set when attending a date completed the lesson (not read online).
+    attendance = ForeignKeyField(Attendance, null=True, backref="lessons_completed")
 
     class Meta:
         indexes = ((("user", "lesson"), True),)
@@ -373,6 +444,9 @@ class QuizAttempt(BaseModel):
     score = IntegerField(null=True)  # questions answered correctly
     max_score = IntegerField()
     passed = BooleanField(null=True)
+    # Set when attending a date counted for the quiz (the course's rule
+    # ``attendance: module``): no questions, not an attempt anyone answered.
+    attendance = ForeignKeyField(Attendance, null=True, backref="quizzes_completed")
 
     class Meta:
         indexes = ((("user", "quiz", "submitted_at"), False),)
@@ -430,6 +504,8 @@ class Certificate(BaseModel):
     # Set when the holder earned a newer certificate of the same course.
     superseded_by = ForeignKeyField("self", null=True, backref="supersedes")
     anonymized_at = DateTimeField(null=True)  # the holder deleted the account: no name any more
+    # How the course was completed, in German, e.g. "online und durch Teilnahme an „…“ am 12.03.2027".
+    completed_via = TextField(default="")
 
     class Meta:
         indexes = ((("user", "course"), False),)
@@ -464,7 +540,8 @@ class ReminderLog(BaseModel):
     gets the same kind of reminder twice in one period."""
 
     KINDS = {"stalled": "Erinnerung: Schulung fortsetzen", "expiring": "Zertifikat läuft bald ab",
-             "summary": "Übersicht für den Landesvorstand", "requests": "Anfragen warten auf Bestätigung"}
+             "summary": "Übersicht für den Landesvorstand", "requests": "Anfragen warten auf Bestätigung",
+             "training": "Erinnerung an einen Termin"}
 
     user = ForeignKeyField(User, backref="reminders")
     kind = CharField(max_length=16)
@@ -579,6 +656,9 @@ ALL_MODELS = [
     Lesson,
     Handout,
     Quiz,
+    TrainingDate,
+    TrainingRegistration,
+    Attendance,
     LessonProgress,
     QuizAttempt,
     AttemptAnswer,

@@ -16,6 +16,11 @@ def can_author(user):
     return user.is_authenticated and (user.is_trainer or user.is_admin)
 
 
+def can_manage_trainings(user):
+    """Executives and trainers set up live dates and keep their attendance."""
+    return is_executive(user) or can_author(user)
+
+
 def board_unit_ids(user):
     """Units where the user currently sits on the board, confirmed. A
     pending board request grants nothing."""

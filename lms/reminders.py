@@ -11,7 +11,9 @@ reminder twice in a period, even when two runs overlap. The periods:
 - expiring: one mail per certificate,
 - summary: one mail per executive per REMINDER_PERIOD_DAYS window,
 - requests: one short mail per confirmer and day (Berlin time) while
-  requests wait for them.
+  requests wait for them,
+- training: one mail per registration, the day before the date (Berlin's
+  calendar day).
 
 Only confirmed functions that hold now count: someone marked out of office
 gets no officer reminder, and a pending request none either.
@@ -28,6 +30,7 @@ from .mail import send_mail
 from .models import Certificate, Membership, ReminderLog, Unit, User, db
 from .people import pending_requests
 from .timeutil import local_date, utcnow
+from .trainings.dates import describe_when, due_reminders
 
 EPOCH = datetime(2020, 1, 1)
 
@@ -125,6 +128,7 @@ def plan_reminders(course, now=None):
                                            "reminder_summary", {**context, "user": executive}))
 
     planned += _requests_waiting(now, base_url)
+    planned += _trainings_tomorrow(course, now, base_url)
 
     done = _already_sent([(r.user.id, r.kind, r.period_key) for r in planned])
     return [r for r in planned if (r.user.id, r.kind, r.period_key) not in done]
@@ -160,6 +164,20 @@ def _requests_waiting(now, base_url):
             planned.append(PlannedReminder("requests", people[user_id], day, "Anfragen warten auf Bestätigung",
                                            "reminder_requests", {"user": people[user_id], "requests": theirs,
                                                                  "link": link}))
+    return planned
+
+
+def _trainings_tomorrow(course, now, base_url):
+    """Everyone with a place on a date of ``course`` that starts tomorrow."""
+    planned = []
+    for registration in due_reminders(now, current_app.config["TIMEZONE"]):
+        training = registration.training
+        if training.course_id != course.id:
+            continue
+        planned.append(PlannedReminder(
+            "training", registration.user, f"training-{training.id}", f"Morgen: {training.title}",
+            "reminder_training", {"user": registration.user, "training": training, "when": describe_when(training),
+                                  "link": f"{base_url}/trainings/{training.id}"}))
     return planned
 
 

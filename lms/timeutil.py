@@ -44,6 +44,15 @@ def end_of_local_day(day, tz_name="Europe/Berlin"):
     return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
+def from_local(local, tz_name="Europe/Berlin"):
+    """A naive wall-clock time in ``tz_name`` (what a form says: "18:00")
+    as naive UTC, daylight saving included. A time that occurs twice (the
+    autumn hour) means its first occurrence; one that does not exist (the
+    spring gap) is read with the offset before the change."""
+    aware = local.replace(tzinfo=ZoneInfo(tz_name))
+    return aware.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def local_date(moment, tz_name="Europe/Berlin"):
     """The local calendar day of a stored naive-UTC timestamp."""
     return to_local(moment, tz_name).date()

@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 from lms.accounts import hash_password
 from lms.catalog import new_revision
 from lms.content.source import Fields
-from lms.models import Certificate, Course, Membership, Quiz, QuizAttempt, Unit, User
+from lms.models import Certificate, Course, Membership, Module, Quiz, QuizAttempt, TrainingDate, Unit, User
 from lms.question_types import QUESTION_TYPES
 from lms.timeutil import utcnow
 
@@ -216,3 +216,18 @@ def gen_certificate(user, course=None, issued_at=None, months=12, revoked_at=Non
                               issued_at=issued_at, expires_at=issued_at + timedelta(days=30 * months),
                               revoked_at=revoked_at, holder_name=user.name, course_title=course.title,
                               course_version=course.version)
+
+
+def gen_training(title="Grundlagenseminar", starts_in=timedelta(days=7), hours=3, capacity=10, modules=None,
+                 course_slug="demo", **fields):
+    """A live date of the fixture course starting ``starts_in`` from now
+    (negative: in the past), covering ``modules`` (slugs; default: the
+    course's first module)."""
+    course = Course.get(Course.slug == course_slug)
+    starts_at = utcnow() + starts_in
+    modules = modules if modules is not None else [course.modules.order_by(Module.position).first().slug]
+    values = dict(course=course, title=title, module_slugs=modules, starts_at=starts_at,
+                  ends_at=starts_at + timedelta(hours=hours), place="Haus der Jugend, Raum 2", capacity=capacity,
+                  registration_deadline=starts_at, attendance_code=secrets.token_hex(3).upper())
+    values.update(fields)
+    return TrainingDate.create(**values)

@@ -14,7 +14,7 @@ from lms.invitations import create_invitation
 from lms.models import Membership, Unit
 from lms.people import request_membership
 
-from .helpers import Browser, make_user
+from .helpers import Browser, gen_training, make_user
 
 # Who may use each area. "public": anyone; "user": any logged-in account.
 AREA_ACCESS = {
@@ -26,11 +26,13 @@ AREA_ACCESS = {
     "certificates": {"user"},
     "auth": {"user"},
     "dataprotection": {"user"},
+    "trainings": {"user"},
+    "training_admin": {"trainer", "executive", "admin"},
 }
 PUBLIC_ENDPOINTS = {
     "static", "learn.index", "auth.login", "auth.register", "auth.forgot_password", "auth.resend_verification",
     "auth.reset_password", "auth.setup_admin", "auth.verify_email", "certificates.verify", "certificates.verify_form",
-    "dataprotection.notice", "auth.invitation",
+    "dataprotection.notice", "auth.invitation", "trainings.calendar_feed",
 }
 # Confirmers: executives, admins, and the confirmed board of a unit whose
 # board may confirm ("board"; its requests and invitations only).
@@ -63,9 +65,8 @@ VALUES = {
 }
 
 
-def _url(rule, unit_id, invitation_id):
-    values = {name: {"unit_id": unit_id, "invitation_id": invitation_id}.get(name, VALUES.get(name))
-              for name in rule.arguments}
+def _url(rule, ids):
+    values = {name: ids.get(name, VALUES.get(name)) for name in rule.arguments}
     return rule.endpoint, rule.build(values, append_unknown=False)[1]
 
 
@@ -93,12 +94,13 @@ def browsers(app):
         }
         request_membership(accounts["board_pending"], unit, "board")
         invitation = create_invitation(unit, "officer", accounts["executive"])
-        unit_id, invitation_id = unit.id, invitation.id
+        training = gen_training(capacity=3)
+        unit_id, invitation_id, training_id = unit.id, invitation.id, training.id
     browsers = {"anonymous": Browser(app.test_client())}
     for role, user in accounts.items():
         browsers[role] = Browser(app.test_client())
         browsers[role].login(user.email)
-    return browsers, unit_id, invitation_id
+    return browsers, {"unit_id": unit_id, "invitation_id": invitation_id, "training_id": training_id}
 
 
 def _denied(response, role):
@@ -108,11 +110,11 @@ def _denied(response, role):
 
 
 def test_every_url_as_every_role(app, browsers):
-    browsers, unit_id, invitation_id = browsers
+    browsers, ids = browsers
     rules = [r for r in app.url_map.iter_rules() if r.endpoint not in NOT_WALKED]
     checked, wrong = 0, []
     for rule in rules:
-        endpoint, url = _url(rule, unit_id, invitation_id)
+        endpoint, url = _url(rule, ids)
         for role in ROLES:
             browser = browsers[role]
             for method in sorted(rule.methods & {"GET", "POST"}):
@@ -132,7 +134,8 @@ def test_every_url_as_every_role(app, browsers):
 
 
 def test_a_board_member_reads_only_the_own_units_page(app, browsers):
-    browsers, unit_id, _ = browsers
+    browsers, ids = browsers
+    unit_id = ids["unit_id"]
     with app.app_context():
         board = make_user("board-reader@example.org", unit_name="Köln", function="board")
         other = Unit.get(Unit.name != "Köln").id
@@ -171,8 +174,8 @@ def _url_with(rule, values, hostile_name=None, hostile=None):
 
 
 def test_hostile_values_in_every_url_and_query_argument_never_give_a_server_error(app, browsers):
-    browsers, unit_id, invitation_id = browsers
-    defaults = dict(VALUES, unit_id=unit_id, invitation_id=invitation_id)
+    browsers, ids = browsers
+    defaults = dict(VALUES, **ids)
     walkers = {"anonymous": browsers["anonymous"], "admin": browsers["admin"], "board": browsers["board"]}
     sent, errors = 0, []
 
@@ -213,7 +216,7 @@ def test_hostile_values_in_every_url_and_query_argument_never_give_a_server_erro
     "/author/demo/history/course.yaml/99999999999999999999",
 ])
 def test_the_reported_odd_urls_answer_400_or_404(app, browsers, url):
-    browsers, _, _ = browsers
+    browsers, _ = browsers
     response = browsers["admin"].get(url)
     assert response.status_code in (200, 302, 400, 404), (url, response.status_code)
     if response.status_code == 400:
@@ -221,6 +224,6 @@ def test_the_reported_odd_urls_answer_400_or_404(app, browsers, url):
 
 
 def test_odd_posts_answer_404_not_500(app, browsers):
-    browsers, _, _ = browsers
+    browsers, _ = browsers
     assert browsers["learner"].submit("/account/memberships/99999999999999999999/end", {},
                                       page="/account").status_code == 404

@@ -2,12 +2,12 @@
 import re
 import secrets
 
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from ..database import lock_rows
-from ..models import Certificate, User, db
+from ..models import Attendance, Certificate, LessonProgress, QuizAttempt, TrainingDate, User, db
 from ..progress import course_outline, latest_certificate
-from ..timeutil import add_months, utcnow
+from ..timeutil import add_months, format_date, utcnow
 
 # No 0/O, 1/I/L: codes are read off paper and typed in by hand.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -52,7 +52,7 @@ def issue_certificate_if_complete(user, course):
         since = previous.issued_at if previous else None
         if not course_outline(course, user, since=since).is_complete:
             return None
-        certificate = _create_certificate(user, course)
+        certificate = _create_certificate(user, course, completion_note(user, course, since))
         (Certificate.update(superseded_by=certificate)
          .where((Certificate.user == user) & (Certificate.course == course) & (Certificate.id != certificate.id)
                 & Certificate.superseded_by.is_null())
@@ -60,7 +60,27 @@ def issue_certificate_if_complete(user, course):
         return certificate
 
 
-def _create_certificate(user, course):
+def completion_note(user, course, since=None, tz="Europe/Berlin"):
+    """How the course was completed, for the certificate: "online", or
+    "online und durch Teilnahme an „Grundlagenseminar Köln“ (12.03.2027)"
+    when attending dates completed some of it (after ``since``)."""
+    attendances = (Attendance.select(Attendance, TrainingDate).join(TrainingDate)
+                   .where((Attendance.user == user) & (TrainingDate.course == course)
+                          & Attendance.withdrawn_at.is_null()
+                          & (fn.EXISTS(LessonProgress.select(LessonProgress.id)
+                                       .where(LessonProgress.attendance == Attendance.id))
+                             | fn.EXISTS(QuizAttempt.select(QuizAttempt.id)
+                                         .where(QuizAttempt.attendance == Attendance.id))))
+                   .order_by(TrainingDate.starts_at))
+    if since is not None:
+        attendances = attendances.where(Attendance.recorded_at > since)
+    dates = [f"„{a.training.title}“ ({format_date(a.training.starts_at, tz)})" for a in attendances]
+    if not dates:
+        return "online"
+    return f"online und durch Teilnahme an {', '.join(dates)}"
+
+
+def _create_certificate(user, course, completed_via):
     membership = user.current_membership()
     now = utcnow()
     for _ in range(5):
@@ -70,7 +90,7 @@ def _create_certificate(user, course):
                     user=user, course=course, code=generate_code(), issued_at=now,
                     expires_at=add_months(now, course.certificate_valid_months),
                     holder_name=user.name, unit_name=membership.unit.display_name if membership else "",
-                    course_title=course.title, course_version=course.version,
+                    course_title=course.title, course_version=course.version, completed_via=completed_via,
                 )
         except IntegrityError:
             continue

@@ -33,7 +33,7 @@ HANDOUT_DIR = "templates"
 SUMMARY_FILE = "summary.md"
 FINAL_QUIZ = "final"
 RESERVED_MODULE_SLUGS = {HANDOUT_DIR, "guide", "quiz", "handouts"}
-COMPLETION_DEFAULTS = {"lessons": "all", "module_quizzes": "passed", "final_quiz": "none"}
+COMPLETION_DEFAULTS = {"lessons": "all", "module_quizzes": "passed", "final_quiz": "none", "attendance": "none"}
 # [text](lesson:module/lesson) or [text](template:slug), possibly with a title.
 CONTENT_LINK = re.compile(r"\]\(\s*<?(lesson|template):([^)\s>]*)>?")
 
@@ -234,6 +234,9 @@ def _read_completion(fields):
     completion["lessons"] = rule.choice("lessons", ("all", "none"), "all")
     completion["module_quizzes"] = rule.choice("module_quizzes", ("passed", "none"), "passed")
     completion["final_quiz"] = rule.choice("final_quiz", ("passed", "none"), "none")
+    # Attending a live date that covers a module completes its lessons
+    # ("lessons") or the whole module, quiz included ("module"); see lms.trainings.
+    completion["attendance"] = rule.choice("attendance", ("none", "lessons", "module"), "none")
     return completion
 
 

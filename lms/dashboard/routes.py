@@ -1,11 +1,10 @@
-from collections import defaultdict
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from peewee import JOIN, Case, fn
+from peewee import JOIN
 
 from .. import reminders as reminder_service
 from ..audit import actor_label, anonymised_summaries
+from ..confirm import confirm_step, confirmed
 from ..coverage import STATUS_LABELS, STATUSES, required_course, summarize, trained_units_over_time, unit_coverage
 from ..invitations import (InvitationError, create_invitation, invitation_url, open_invitations, qr_svg,
                            revoke_invitation)
@@ -160,17 +159,6 @@ def _move_form():
 def _membership_or_404(membership_id):
     return (Membership.select(Membership, User, Unit).join(User).switch(Membership).join(Unit)
             .where(Membership.id == membership_id).first()) or abort(404)
-
-
-def confirm_step(title, question, action, button, cancel, fields=None):
-    """The page that asks before an action that is hard to undo (works
-    without JavaScript: the form posts again with ``confirmed=yes``)."""
-    return render_template("dashboard/confirm.html", title=title, question=question, action=action, button=button,
-                           cancel=cancel, fields=fields or {})
-
-
-def confirmed():
-    return request.form.get("confirmed") == "yes"
 
 
 @bp.route("/memberships/<id:membership_id>/end", methods=["POST"])

@@ -9,7 +9,7 @@ from peewee import JOIN, Case, fn
 
 from ..catalog import published_course
 from ..coverage import STATUS_LABELS, STATUSES, people_progress
-from ..models import Membership, Quiz, QuizAttempt, Region, Unit, User
+from ..models import Membership, QuizAttempt, Region, Unit, User
 from ..timeutil import utcnow
 from ..search import foldings, matches
 from ..urls import int_arg, page_arg

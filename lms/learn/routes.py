@@ -10,7 +10,10 @@ from ..catalog import published_course, published_courses
 from ..lookups import learner_course_or_404, learner_handout_or_404, learner_lesson_or_404
 from ..models import Certificate, MediaFile
 from ..progress import complete_lesson, learner_records, learner_view, record_lesson_view
+from ..trainings.dates import upcoming_for
 from ..urls import step_url
+
+UPCOMING_SHOWN = 3  # live dates on the start and course pages; the rest under /trainings
 from . import bp
 
 
@@ -23,7 +26,8 @@ def index():
     views = [learner_view(course, current_user) for course in courses]
     certificates = list(Certificate.select().where(Certificate.user == current_user)
                         .order_by(Certificate.issued_at.desc()))
-    return render_template("learn/index.html", views=views, certificates=certificates, step_url=step_url)
+    return render_template("learn/index.html", views=views, certificates=certificates, step_url=step_url,
+                           trainings=upcoming_for(current_user, limit=UPCOMING_SHOWN))
 
 
 @bp.route("/learn/<course_slug>")
@@ -33,7 +37,7 @@ def course(course_slug):
     published = published_course(course.slug)
     return render_template("learn/course.html", view=view, outline=view.outline, course=course,
                            handouts=published.handouts, paths=published.paths(), next_step=view.outline.next_step(),
-                           step_url=step_url)
+                           step_url=step_url, trainings=upcoming_for(current_user, course, limit=UPCOMING_SHOWN))
 
 
 @bp.route("/learn/<course_slug>/<module_slug>/<lesson_slug>")

@@ -35,8 +35,11 @@ class Allowance:
 
 
 def submitted_attempts(user, quiz, since=None):
+    """The attempts the learner answered (not a pass counted for attending a
+    date), newest first."""
     query = (QuizAttempt.select()
-             .where((QuizAttempt.user == user) & (QuizAttempt.quiz == quiz) & QuizAttempt.submitted_at.is_null(False))
+             .where((QuizAttempt.user == user) & (QuizAttempt.quiz == quiz) & QuizAttempt.submitted_at.is_null(False)
+                    & QuizAttempt.attendance.is_null())
              .order_by(QuizAttempt.submitted_at.desc()))
     return query.where(QuizAttempt.started_at > since) if since is not None else query
 

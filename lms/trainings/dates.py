@@ -1,0 +1,432 @@
+"""Live training dates (Schulungstermine): creating and cancelling them,
+signing up with a waiting list, attendance, and completing modules by
+attending.
+
+Places are taken in one transaction that first locks the date's row (on
+PostgreSQL; SQLite's write transactions are exclusive anyway), so two people
+taking the last place at once end as one registered and one waiting. A place
+that comes free goes to the first person waiting, who is told by mail.
+
+Attending a date is a learning record. When the course's completion rule
+allows it (``completion.attendance`` in course.yaml: ``lessons`` or
+``module``), attending completes the lessons of the modules the date
+covers, and with ``module`` their quizzes too. Those records point at the
+attendance, so the certificate can say how the course was completed and a
+tick taken back withdraws exactly what it completed. Nothing is deleted.
+"""
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, url_for
+from peewee import Case, IntegrityError, fn
+
+from ..audit import record
+from ..catalog import published_course
+from ..certificates.issuing import issue_certificate_if_complete
+from ..content.rendering import MarkdownTooComplex, render_markdown
+from ..database import lock_rows
+from ..mail import send_mail_later
+from ..models import (Attendance, LessonProgress, Membership, QuizAttempt, TrainingDate, TrainingRegistration, Unit,
+                      User, db)
+from ..progress import latest_certificate, refresh_enrollments
+from ..timeutil import format_datetime, local_date, utcnow
+
+# Like certificate codes: no 0/O, 1/I/L, read off a slide and typed on a phone.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+MAX_DESCRIPTION = 10_000
+ATTENDANCE_RULES = {"none": "Teilnahme zählt nicht für den Kurs",
+                    "lessons": "Teilnahme erledigt die Lektionen der Module des Termins",
+                    "module": "Teilnahme erledigt die Module des Termins samt Quiz"}
+
+
+class TrainingError(ValueError):
+    """Something about a date that cannot be done (German message)."""
+
+
+# --- dates ------------------------------------------------------------------------
+
+
+@dataclass
+class TrainingFields:
+    """What an executive or trainer enters for a date (times naive UTC)."""
+
+    title: str
+    module_slugs: list
+    starts_at: object
+    ends_at: object
+    place: str
+    video_url: str
+    capacity: int
+    registration_deadline: object
+    region: object  # Region or None
+    description: str
+    walk_ins_allowed: bool = False
+
+
+def new_attendance_code():
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _check(course, fields):
+    problems = []
+    if fields.ends_at <= fields.starts_at:
+        problems.append("Das Ende muss nach dem Beginn liegen.")
+    if fields.registration_deadline > fields.starts_at:
+        problems.append("Der Anmeldeschluss darf nicht nach dem Beginn liegen.")
+    if not fields.place.strip() and not fields.video_url.strip():
+        problems.append("Gib einen Ort oder einen Link zur Videokonferenz an.")
+    published = published_course(course.slug)
+    known = [m.slug for m in published.modules] if published else []
+    unknown = [slug for slug in fields.module_slugs if slug not in known]
+    if unknown:
+        problems.append(f"Diese Module gibt es im Kurs nicht: {', '.join(unknown)}.")
+    if problems:
+        raise TrainingError(" ".join(problems))
+    try:
+        return render_markdown(fields.description) if fields.description.strip() else ""
+    except MarkdownTooComplex as problem:
+        raise TrainingError(f"Beschreibung: {problem}") from None
+
+
+def _ordered_modules(course, slugs):
+    published = published_course(course.slug)
+    return [m.slug for m in published.modules if m.slug in set(slugs)] if published else list(slugs)
+
+
+def create_training(course, fields, author):
+    description_html = _check(course, fields)
+    for _ in range(5):
+        try:
+            with db.atomic():
+                training = TrainingDate.create(
+                    course=course, title=fields.title.strip(), module_slugs=_ordered_modules(course, fields.module_slugs),
+                    starts_at=fields.starts_at, ends_at=fields.ends_at, place=fields.place.strip(),
+                    video_url=fields.video_url.strip(), capacity=fields.capacity,
+                    registration_deadline=fields.registration_deadline, region=fields.region,
+                    description_markdown=fields.description, description_html=description_html,
+                    walk_ins_allowed=fields.walk_ins_allowed, attendance_code=new_attendance_code(),
+                    created_by=author)
+                record(author, "training.create", training, f"Termin „{training.title}“ angelegt.")
+                return training
+        except IntegrityError:
+            continue  # the code was taken: draw another
+    raise RuntimeError("Could not generate a unique attendance code")
+
+
+def update_training(training, fields, author):
+    """Change a date. More places move people up from the waiting list;
+    fewer places never push anyone out who already has one."""
+    if training.is_cancelled:
+        raise TrainingError("Dieser Termin ist abgesagt und kann nicht mehr geändert werden.")
+    description_html = _check(training.course, fields)
+    with db.atomic():
+        training.title = fields.title.strip()
+        training.module_slugs = _ordered_modules(training.course, fields.module_slugs)
+        training.starts_at, training.ends_at = fields.starts_at, fields.ends_at
+        training.place, training.video_url = fields.place.strip(), fields.video_url.strip()
+        training.capacity = fields.capacity
+        training.registration_deadline = fields.registration_deadline
+        training.region = fields.region
+        training.description_markdown, training.description_html = fields.description, description_html
+        training.walk_ins_allowed = fields.walk_ins_allowed
+        training.save()
+        record(author, "training.update", training, f"Termin „{training.title}“ geändert.")
+        promoted = _fill_free_places(training)
+    return promoted
+
+
+def cancel_training(training, author):
+    """Cancel a date and tell everyone registered or waiting. Returns how
+    many were told."""
+    with db.atomic():
+        updated = (TrainingDate.update(cancelled_at=utcnow())
+                   .where((TrainingDate.id == training.id) & TrainingDate.cancelled_at.is_null()).execute())
+        if not updated:
+            raise TrainingError("Dieser Termin ist schon abgesagt.")
+        training = TrainingDate.get_by_id(training.id)
+        people = list(_active_registrations(training))
+        record(author, "training.cancel", training,
+               f"Termin „{training.title}“ abgesagt; {len(people)} Person(en) benachrichtigt.")
+    for registration in people:
+        _mail(registration.user, f"Abgesagt: {training.title}", "training_cancelled", training=training,
+              registration=registration)
+    return len(people)
+
+
+# --- places -----------------------------------------------------------------------
+
+
+def _active_registrations(training):
+    return (TrainingRegistration.select(TrainingRegistration, User).join(User)
+            .where((TrainingRegistration.training == training) & (TrainingRegistration.status != "cancelled"))
+            .order_by(TrainingRegistration.queued_at, TrainingRegistration.id))
+
+
+def counts(training_ids):
+    """{training id: {"registered": n, "waiting": n, "attended": n}}."""
+    result = {training_id: {"registered": 0, "waiting": 0, "attended": 0} for training_id in training_ids}
+    if not training_ids:
+        return result
+    rows = (TrainingRegistration.select(TrainingRegistration.training, TrainingRegistration.status, fn.COUNT(1))
+            .where(TrainingRegistration.training.in_(training_ids) & (TrainingRegistration.status != "cancelled"))
+            .group_by(TrainingRegistration.training, TrainingRegistration.status).tuples())
+    for training_id, status, count in rows:
+        result[training_id][status] = count
+    attended = (Attendance.select(Attendance.training, fn.COUNT(1))
+                .where(Attendance.training.in_(training_ids) & Attendance.withdrawn_at.is_null())
+                .group_by(Attendance.training).tuples())
+    for training_id, count in attended:
+        result[training_id]["attended"] = count
+    return result
+
+
+def places_left(training):
+    taken = (TrainingRegistration.select()
+             .where((TrainingRegistration.training == training) & (TrainingRegistration.status == "registered")).count())
+    return max(training.capacity - taken, 0)
+
+
+def registration_of(user, training):
+    return TrainingRegistration.get_or_none((TrainingRegistration.training == training)
+                                            & (TrainingRegistration.user == user))
+
+
+def sign_up(user, training, now=None):
+    """Take a place, or a place on the waiting list when the date is full.
+    Returns the registration; TrainingError when signing up is closed."""
+    now = now or utcnow()
+    with db.atomic():
+        training = lock_rows(TrainingDate.select().where(TrainingDate.id == training.id)).get()
+        if training.is_cancelled:
+            raise TrainingError("Dieser Termin ist abgesagt.")
+        if now > training.registration_deadline:
+            raise TrainingError("Die Anmeldung für diesen Termin ist geschlossen.")
+        existing = registration_of(user, training)
+        if existing is not None and existing.status != "cancelled":
+            raise TrainingError("Du bist schon angemeldet." if existing.status == "registered"
+                                else "Du stehst schon auf der Warteliste.")
+        status = "registered" if places_left(training) > 0 else "waiting"
+        if existing is None:
+            registration = TrainingRegistration.create(training=training, user=user, status=status, queued_at=now,
+                                                       created_at=now)
+        else:
+            existing.status, existing.queued_at, existing.cancelled_at, existing.promoted_at = status, now, None, None
+            existing.save()
+            registration = existing
+    return registration
+
+
+def cancel_registration(user, training, now=None):
+    """Give up a place (or leave the waiting list). A freed place goes to
+    the first person waiting, who is told by mail."""
+    now = now or utcnow()
+    with db.atomic():
+        training = lock_rows(TrainingDate.select().where(TrainingDate.id == training.id)).get()
+        registration = registration_of(user, training)
+        if registration is None or registration.status == "cancelled":
+            raise TrainingError("Du bist für diesen Termin nicht angemeldet.")
+        if now >= training.starts_at:
+            raise TrainingError("Der Termin hat schon begonnen; abmelden geht nicht mehr.")
+        registration.status, registration.cancelled_at = "cancelled", now
+        registration.save()
+        promoted = _fill_free_places(training, now)
+    return promoted
+
+
+def _fill_free_places(training, now=None):
+    """Move people up from the waiting list while there are places (inside
+    the caller's transaction); mail each of them. Returns them."""
+    now = now or utcnow()
+    if training.is_cancelled or now >= training.starts_at:
+        return []
+    free = places_left(training)
+    if free <= 0:
+        return []
+    waiting = list(TrainingRegistration.select(TrainingRegistration, User).join(User)
+                   .where((TrainingRegistration.training == training) & (TrainingRegistration.status == "waiting"))
+                   .order_by(TrainingRegistration.queued_at, TrainingRegistration.id).limit(free))
+    for registration in waiting:
+        registration.status, registration.promoted_at = "registered", now
+        registration.save()
+        _mail(registration.user, f"Du hast einen Platz: {training.title}", "training_promoted", training=training,
+              registration=registration)
+    return waiting
+
+
+def upcoming_for(user, course=None, now=None, limit=None):
+    """Dates not cancelled that have not ended, for ``user``: the dates of
+    the region of their unit first, then those for all of NRW, then the
+    rest, each soonest first. Each carries ``taken`` (places taken) and
+    ``my_status`` (the user's registration status or None). One query, as
+    it shows on the start and course pages."""
+    now = now or utcnow()
+    Registration = TrainingRegistration.alias()
+    taken = (Registration.select(fn.COUNT(Registration.id))
+             .where((Registration.training == TrainingDate.id) & (Registration.status == "registered")))
+    mine = (TrainingRegistration.select(TrainingRegistration.status)
+            .where((TrainingRegistration.training == TrainingDate.id) & (TrainingRegistration.user == user.id)
+                   & (TrainingRegistration.status != "cancelled")))
+    home = (Membership.select(Unit.region).join(Unit)
+            .where((Membership.user == user.id) & Membership.is_running())
+            .order_by(Membership.function.not_in(Membership.OFFICER_FUNCTIONS), Membership.confirmed_at.desc())
+            .limit(1))
+    region_first = Case(None, [(TrainingDate.region == home, 0), (TrainingDate.region.is_null(), 1)], 2)
+    query = (TrainingDate.select(TrainingDate, taken.alias("taken"), mine.alias("my_status"))
+             .where(TrainingDate.cancelled_at.is_null() & (TrainingDate.ends_at > now))
+             .order_by(region_first, TrainingDate.starts_at, TrainingDate.id))
+    if course is not None:
+        query = query.where(TrainingDate.course == course)
+    return list(query.limit(limit) if limit else query)
+
+
+def _mail(user, subject, template, **context):
+    training = context["training"]
+    link = current_app.config["BASE_URL"] + url_for("trainings.detail", training_id=training.id)
+    send_mail_later(user.email, subject, template, user=user, link=link, when=describe_when(training), **context)
+
+
+def describe_when(training, tz=None):
+    """"Di., 12.03.2027, 18:00–20:30 Uhr" in Berlin time (or over days)."""
+    tz = tz or current_app.config["TIMEZONE"]
+    if local_date(training.starts_at, tz) == local_date(training.ends_at, tz):
+        end = format_datetime(training.ends_at, tz).split(", ")[1]
+        return f"{format_datetime(training.starts_at, tz).replace(' Uhr', '')}–{end}"
+    return f"{format_datetime(training.starts_at, tz)} bis {format_datetime(training.ends_at, tz)}"
+
+
+# --- attendance -------------------------------------------------------------------
+
+
+def attend_with_code(user, code, now=None):
+    """Attendance by the code shown at the event: only while the date runs,
+    and only for people registered unless the date allows walk-ins."""
+    now = now or utcnow()
+    code = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    training = TrainingDate.get_or_none((TrainingDate.attendance_code == code) & TrainingDate.cancelled_at.is_null())
+    if training is None:
+        raise TrainingError("Diesen Code gibt es nicht. Prüf ihn noch einmal.")
+    if not training.starts_at <= now <= training.ends_at:
+        raise TrainingError(f"Der Code gilt nur während des Termins ({describe_when(training)}).")
+    registration = registration_of(user, training)
+    if (registration is None or registration.status != "registered") and not training.walk_ins_allowed:
+        raise TrainingError("Du bist für diesen Termin nicht angemeldet. Sprich die Leitung des Termins an: "
+                            "sie kann dich in die Liste eintragen.")
+    return record_attendance(training, user, "code", now=now)
+
+
+def record_attendance(training, user, via, by=None, now=None):
+    """Record that ``user`` attended (again, if a tick was taken back) and
+    credit what the course's rule says. Returns the Attendance."""
+    now = now or utcnow()
+    with db.atomic():
+        attendance = Attendance.get_or_none((Attendance.training == training) & (Attendance.user == user))
+        if attendance is not None and attendance.withdrawn_at is None:
+            return attendance
+        if attendance is None:
+            attendance = Attendance.create(training=training, user=user, recorded_at=now, recorded_via=via,
+                                           recorded_by=by)
+        else:
+            attendance.recorded_at, attendance.recorded_via, attendance.recorded_by = now, via, by
+            attendance.withdrawn_at = attendance.withdrawn_by = None
+            attendance.save()
+        _credit(attendance, training, user, now)
+    issue_certificate_if_complete(user, training.course)
+    return attendance
+
+
+def withdraw_attendance(attendance, by, now=None):
+    """Take a tick back: the attendance stays on record as withdrawn, and
+    what it completed counts no more."""
+    now = now or utcnow()
+    with db.atomic():
+        attendance.withdrawn_at, attendance.withdrawn_by = now, by
+        attendance.save()
+        (LessonProgress.update(completed_at=None, attendance=None)
+         .where(LessonProgress.attendance == attendance).execute())
+        QuizAttempt.update(passed=False).where(QuizAttempt.attendance == attendance).execute()
+        refresh_enrollments(attendance.training.course, [attendance.user_id])
+
+
+def set_attendance(training, present_user_ids, by, now=None):
+    """The trainer's list: those ticked attended, a tick taken away is
+    withdrawn. Returns (recorded, withdrawn) counts."""
+    present = set(present_user_ids)
+    current = {a.user_id: a for a in Attendance.select().where(Attendance.training == training)}
+    allowed = {r.user_id for r in _active_registrations(training)} | set(current)
+    recorded = withdrawn = 0
+    for user_id in sorted(present & allowed):
+        attendance = current.get(user_id)
+        if attendance is None or attendance.withdrawn_at is not None:
+            record_attendance(training, User.get_by_id(user_id), "trainer", by=by, now=now)
+            recorded += 1
+    for user_id, attendance in current.items():
+        if user_id not in present and attendance.withdrawn_at is None:
+            withdraw_attendance(attendance, by, now=now)
+            withdrawn += 1
+    if recorded or withdrawn:
+        record(by, "training.attendance", training, f"Anwesenheit bei „{training.title}“: {recorded} eingetragen, "
+                                                    f"{withdrawn} zurückgenommen.")
+    return recorded, withdrawn
+
+
+def _credit(attendance, training, user, now):
+    """Complete what attending the date completes under the course's rule."""
+    course = training.course
+    rule = (course.completion or {}).get("attendance", "none")
+    published = published_course(course.slug)
+    if rule == "none" or published is None:
+        return
+    certificate = latest_certificate(user, course)
+    since = certificate.issued_at if certificate else None
+    for module in published.modules:
+        if module.slug not in training.module_slugs:
+            continue
+        for lesson in published.lessons_by_module[module.id]:
+            progress = LessonProgress.get_or_none((LessonProgress.user == user) & (LessonProgress.lesson == lesson.id))
+            if progress is None:
+                LessonProgress.create(user=user, lesson=lesson.id, first_seen_at=now, completed_at=now,
+                                      attendance=attendance)
+            elif progress.completed_at is None or (since is not None and progress.completed_at <= since):
+                progress.completed_at, progress.attendance = now, attendance
+                progress.save()
+        quiz = next((q for q in published.quizzes if q.module_id == module.id and not q.is_final), None)
+        if rule == "module" and quiz is not None and not _passed_since(user, quiz, since):
+            QuizAttempt.create(user=user, quiz=quiz.id, token=secrets.token_urlsafe(16), started_at=now,
+                               submitted_at=now, questions=[], max_score=0, score=0, passed=True,
+                               attendance=attendance)
+    refresh_enrollments(course, [user.id])
+
+
+def _passed_since(user, quiz, since):
+    query = QuizAttempt.select().where((QuizAttempt.user == user) & (QuizAttempt.quiz == quiz.id)
+                                       & (QuizAttempt.passed == True))  # noqa: E712
+    return query.where(QuizAttempt.submitted_at > since).exists() if since else query.exists()
+
+
+def attendances_of(user_ids):
+    """{user id: [Attendance with its training]} not withdrawn, newest first."""
+    result = {user_id: [] for user_id in user_ids}
+    if not user_ids:
+        return result
+    rows = (Attendance.select(Attendance, TrainingDate).join(TrainingDate)
+            .where(Attendance.user.in_(list(user_ids)) & Attendance.withdrawn_at.is_null())
+            .order_by(TrainingDate.starts_at.desc()))
+    for attendance in rows:
+        result[attendance.user_id].append(attendance)
+    return result
+
+
+def due_reminders(now=None, tz="Europe/Berlin"):
+    """Registrations for dates that start tomorrow (Berlin's calendar),
+    with their training and user."""
+    now = now or utcnow()
+    tomorrow = local_date(now, tz) + timedelta(days=1)
+    window = (now - timedelta(days=1), now + timedelta(days=3))
+    rows = (TrainingRegistration.select(TrainingRegistration, TrainingDate, User)
+            .join(TrainingDate).switch(TrainingRegistration).join(User)
+            .where((TrainingRegistration.status == "registered") & TrainingDate.cancelled_at.is_null()
+                   & (TrainingDate.starts_at > window[0]) & (TrainingDate.starts_at < window[1])))
+    return [r for r in rows if local_date(r.training.starts_at, tz) == tomorrow]
+
