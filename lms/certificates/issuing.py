@@ -63,7 +63,8 @@ def issue_certificate_if_complete(user, course):
 def completion_note(user, course, since=None, tz="Europe/Berlin"):
     """How the course was completed, for the certificate: "online", or
     "online und durch Teilnahme an „Grundlagenseminar Köln“ (12.03.2027)"
-    when attending dates completed some of it (after ``since``)."""
+    when attending dates completed some of it (after ``since``); from three
+    dates on, their number and the last one."""
     attendances = (Attendance.select(Attendance, TrainingDate).join(TrainingDate)
                    .where((Attendance.user == user) & (TrainingDate.course == course)
                           & Attendance.withdrawn_at.is_null()
@@ -77,7 +78,9 @@ def completion_note(user, course, since=None, tz="Europe/Berlin"):
     dates = [f"„{a.training.title}“ ({format_date(a.training.starts_at, tz)})" for a in attendances]
     if not dates:
         return "online"
-    return f"online und durch Teilnahme an {', '.join(dates)}"
+    if len(dates) > 2:  # the certificate has room for a line or two
+        return f"online und durch Teilnahme an {len(dates)} Terminen, zuletzt {dates[-1]}"
+    return f"online und durch Teilnahme an {' und '.join(dates)}"
 
 
 def _create_certificate(user, course, completed_via):

@@ -69,6 +69,11 @@ def _statement(pdf, certificate):
     line(f"„{certificate.course_title}“", 18, "B", height=9)
     line(f"(Kursversion {certificate.course_version})", 11, gap=1)
     line("erfolgreich abgeschlossen hat.", 13)
+    if certificate.completed_via:
+        pdf.ln(2)
+        pdf.set_text_color(*TEXT_GREY)
+        line(f"Abgeschlossen {certificate.completed_via}.", 10)
+        pdf.set_text_color(0, 0, 0)
 
 
 def _signatures(pdf, issue_date):

@@ -15,7 +15,7 @@ from datetime import timedelta
 from flask import current_app
 
 from ..database import lock_rows
-from ..models import AttemptAnswer, Lesson, Module, QuizAttempt, User, db
+from ..models import AttemptAnswer, Attendance, Lesson, Module, QuizAttempt, TrainingDate, User, db
 from ..progress import latest_certificate, refresh_enrollments
 from ..question_types import get_question_type
 from ..timeutil import format_datetime, utcnow
@@ -42,6 +42,15 @@ def submitted_attempts(user, quiz, since=None):
                     & QuizAttempt.attendance.is_null())
              .order_by(QuizAttempt.submitted_at.desc()))
     return query.where(QuizAttempt.started_at > since) if since is not None else query
+
+
+def counted_for_attendance(user, quiz):
+    """The pass counted because the user attended a date covering the
+    quiz's module (with its attendance and date), or None."""
+    return (QuizAttempt.select(QuizAttempt, Attendance, TrainingDate).join(Attendance).join(TrainingDate)
+            .where((QuizAttempt.user == user) & (QuizAttempt.quiz == quiz) & (QuizAttempt.passed == True)  # noqa: E712
+                   & Attendance.withdrawn_at.is_null())
+            .order_by(QuizAttempt.submitted_at.desc()).first())
 
 
 def open_attempt(user, quiz):

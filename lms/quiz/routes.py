@@ -9,8 +9,8 @@ from ..progress import learner_view
 from ..question_types import QUESTION_TYPES
 from ..urls import step_url
 from . import bp
-from .attempts import (AttemptNotAllowed, attempt_allowance, grade, lessons_to_reread, open_attempt, read_responses,
-                       shows_answers, start_attempt, submit_attempt, submitted_attempts)
+from .attempts import (AttemptNotAllowed, attempt_allowance, counted_for_attendance, grade, lessons_to_reread,
+                       open_attempt, read_responses, shows_answers, start_attempt, submit_attempt, submitted_attempts)
 
 
 def get_own_attempt_or_404(token):
@@ -33,7 +33,8 @@ def overview(course_slug, quiz_slug):
     reread = _reread_before_retry(course, attempts[0]) if attempts and allowance.retry_at else []
     return render_template("quiz/overview.html", course=course, quiz=quiz, attempts=attempts, allowance=allowance,
                            open_attempt=open_attempt(current_user, quiz), reread=reread,
-                           passed=view.outline.quiz_passed(quiz), renewing=view.renewing)
+                           passed=view.outline.quiz_passed(quiz), renewing=view.renewing,
+                           counted=counted_for_attendance(current_user, quiz))
 
 
 def _reread_before_retry(course, attempt):

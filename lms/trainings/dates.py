@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from peewee import Case, IntegrityError, fn
 
 from ..audit import record
@@ -31,6 +31,7 @@ from ..models import (Attendance, LessonProgress, Membership, QuizAttempt, Train
                       User, db)
 from ..progress import latest_certificate, refresh_enrollments
 from ..timeutil import format_datetime, local_date, utcnow
+from ..urls import build_content_url
 
 # Like certificate codes: no 0/O, 1/I/L, read off a slide and typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -283,7 +284,7 @@ def upcoming_for(user, course=None, now=None, limit=None):
 
 def _mail(user, subject, template, **context):
     training = context["training"]
-    link = current_app.config["BASE_URL"] + url_for("trainings.detail", training_id=training.id)
+    link = current_app.config["BASE_URL"] + build_content_url("trainings.detail", training_id=training.id)
     send_mail_later(user.email, subject, template, user=user, link=link, when=describe_when(training), **context)
 
 

@@ -1,6 +1,6 @@
 from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms import TextAreaField, URLField, widgets
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL, ValidationError
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import LmsForm
 from .dates import MAX_DESCRIPTION
@@ -29,7 +29,7 @@ class TrainingForm(LmsForm):
                         description="Adresse und Raum; leer lassen bei einer Videokonferenz.")
     video_url = URLField("Link zur Videokonferenz", validators=[
         Optional(), Length(max=500), URL(require_tld=True, message="Bitte gib einen vollständigen Link an (https://…).")])
-    capacity = IntegerField("Plätze", validators=[DataRequired("Bitte gib die Zahl der Plätze an."),
+    capacity = IntegerField("Plätze", validators=[InputRequired("Bitte gib die Zahl der Plätze an."),
                                                    NumberRange(1, 1000, "1 bis 1000 Plätze.")])
     registration_deadline = DateTimeLocalField("Anmeldeschluss", format=DATETIME_FORMAT, validators=[Optional()],
                                                description="Leer: bis zum Beginn.")
