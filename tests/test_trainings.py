@@ -306,7 +306,7 @@ def test_with_lessons_attending_completes_the_modules_lessons_but_not_its_quiz(a
     person = make_user("p@example.org")
     training = gen_training(starts_in=timedelta(hours=-1), modules=["grundlagen"])
     attendance = record_attendance(training, person, "trainer")
-    done = {p.lesson_id for p in LessonProgress.select().where(LessonProgress.user == person
+    done = {p.lesson_id for p in LessonProgress.select().where((LessonProgress.user == person)
                                                                 & LessonProgress.completed_at.is_null(False))}
     assert done == set(module_lessons("grundlagen"))
     assert all(p.attendance_id == attendance.id for p in LessonProgress.select())
