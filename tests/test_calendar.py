@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from lms.models import TrainingDate
+from lms.models import TrainingDate, User
 from lms.timeutil import utcnow
 from lms.trainings.calendar import new_calendar_token
 from lms.trainings.dates import cancel_registration, sign_up
@@ -165,4 +165,33 @@ def test_a_wrong_token_is_not_found(client, learner):
     assert client.get(feed_url(secrets.token_urlsafe(24))).status_code == 404
     assert client.get(feed_url(token.swapcase())).status_code == 404
     assert client.get(feed_url(token)).status_code == 200
+
+
+def test_the_account_page_makes_shows_and_ends_the_address(logged_in, learner):
+    html = logged_in.text("/account")[1]
+    assert "Kalender-Abo" in html and "/trainings/calendar/" not in html
+    response = logged_in.submit("/account/calendar", page="/account")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/account#kalender")
+    token = User.get_by_id(learner.id).calendar_token
+    assert token
+    html = logged_in.text("/account")[1]
+    assert f'value="http://localhost/trainings/calendar/{token}.ics" readonly' in html
+    assert "Neue Adresse erzeugen" in html and "Abo beenden" in html
+    assert logged_in.get(feed_url(token)).status_code == 200
+
+    logged_in.submit("/account/calendar/end", page="/account")
+    assert User.get_by_id(learner.id).calendar_token is None
+    assert logged_in.get(feed_url(token)).status_code == 404
+    assert "/trainings/calendar/" not in logged_in.text("/account")[1]
+
+
+def test_a_new_address_makes_the_old_one_stop_working(logged_in, learner):
+    logged_in.submit("/account/calendar", page="/account")
+    old = User.get_by_id(learner.id).calendar_token
+    response = logged_in.submit("/account/calendar", page="/account", follow_redirects=True)
+    assert "Die alte funktioniert nicht mehr" in response.get_data(as_text=True)
+    new = User.get_by_id(learner.id).calendar_token
+    assert new != old
+    assert logged_in.get(feed_url(old)).status_code == 404
+    assert logged_in.get(feed_url(new)).status_code == 200
 
