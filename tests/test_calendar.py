@@ -8,6 +8,7 @@ import pytest
 from icalendar import Calendar
 
 from lms.models import TrainingDate, User
+from lms.privacy import anonymise
 from lms.timeutil import utcnow
 from lms.trainings.calendar import new_calendar_token
 from lms.trainings.dates import cancel_registration, sign_up
@@ -194,4 +195,12 @@ def test_a_new_address_makes_the_old_one_stop_working(logged_in, learner):
     assert new != old
     assert logged_in.get(feed_url(old)).status_code == 404
     assert logged_in.get(feed_url(new)).status_code == 200
+
+
+def test_deleting_the_account_ends_the_feed(app, client, learner):
+    token = new_calendar_token(learner)
+    with app.app_context():
+        anonymise(User.get_by_id(learner.id))
+    assert User.get_by_id(learner.id).calendar_token is None
+    assert client.get(feed_url(token)).status_code == 404
 
