@@ -62,7 +62,7 @@ def uid(training):
     # a night across the end of daylight saving (25 October 2026, 03:00 CEST -> 02:00 CET): 13 hours
     (datetime(2026, 10, 24, 20, 0), datetime(2026, 10, 25, 9, 0), datetime(2026, 10, 24, 22, 0),
      datetime(2026, 10, 25, 10, 0)),
-])
+], ids=["winter", "summer", "across-the-change-to-winter-time"])
 def test_a_dates_ics_has_its_berlin_wall_clock_and_utc_instants(logged_in, starts_at, ends_at, local_start,
                                                                local_end):
     training = dated_training(starts_at, ends_at)
