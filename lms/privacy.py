@@ -135,7 +135,7 @@ def anonymise(user, actor=None, reason="Konto gelöscht"):
         User.update(name=DELETED_NAME, search_key="", email=f"geloescht-{user.id}-{secrets.token_hex(4)}@invalid",
                     password_hash="!", is_trainer=False,
                     is_executive=False, is_admin=False, deleted_at=now, retention_warned_at=None,
-                    totp_secret=None, totp_enabled_at=None).where(User.id == user.id).execute()
+                    totp_secret=None, totp_enabled_at=None, calendar_token=None).where(User.id == user.id).execute()
         record(actor, "user.delete", user, f"Konto {user.id} anonymisiert ({reason}).")
 
 

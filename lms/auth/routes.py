@@ -11,6 +11,7 @@ from ..privacy import privacy_text
 from ..sessions import active_sessions, device_label, end_session, log_in, log_out
 from ..throttle import LoginThrottle
 from ..timeutil import format_datetime
+from ..trainings.calendar import calendar_feed_url, end_calendar_feed, new_calendar_token
 from ..urls import parse_id, safe_next_url
 from . import bp
 from .forms import (NO_UNIT, AdminSetupForm, ChangePasswordForm, CodeForm, EmailOnlyForm, JoinUnitForm, LoginForm, ProfileForm,
@@ -271,7 +272,8 @@ def _account_page(profile_form=None, password_form=None, join_form=None, status=
                            password_form=password_form or ChangePasswordForm(prefix="pw"), join_form=join_form,
                            memberships=memberships, pending=list(pending_memberships(current_user)),
                            handovers=handovers, sessions=sessions,
-                           this_session=getattr(current_user, "login_session_id", None)), status
+                           this_session=getattr(current_user, "login_session_id", None),
+                           calendar_url=calendar_feed_url(current_user)), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -385,6 +387,24 @@ def revoke_handover(invitation_id):
     revoke_invitation(invitation, current_user._get_current_object())
     flash("Der Übergabe-Link ist zurückgezogen.", "success")
     return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/calendar", methods=["POST"])
+def new_calendar_address():
+    """The private address of the calendar feed: the first, or a new one
+    that replaces it."""
+    replaced = current_user.calendar_token is not None
+    new_calendar_token(current_user._get_current_object())
+    flash("Neue Kalender-Adresse erzeugt. Die alte funktioniert nicht mehr: Trag die neue in deinem Kalender ein."
+          if replaced else "Deine Kalender-Adresse ist erzeugt. Trag sie in deinem Kalender ein.", "success")
+    return redirect(url_for("auth.account", _anchor="kalender"))
+
+
+@bp.route("/account/calendar/end", methods=["POST"])
+def end_calendar_address():
+    end_calendar_feed(current_user._get_current_object())
+    flash("Das Kalender-Abo ist beendet: Die Adresse funktioniert nicht mehr.", "success")
+    return redirect(url_for("auth.account", _anchor="kalender"))
 
 
 @bp.route("/account/second-factor", methods=["GET", "POST"])

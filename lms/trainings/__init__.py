@@ -22,4 +22,4 @@ def check_access():
     return require(can_manage_trainings(current_user))
 
 
-from . import manage, routes  # noqa: E402,F401
+from . import calendar, manage, routes  # noqa: E402,F401
