@@ -61,7 +61,7 @@ def test_the_overview_lists_coming_dates_by_region_with_places_and_waiting_list(
     gen_training("Abgesagt", starts_in=timedelta(days=5), cancelled_at=utcnow())
 
     html = section(as_executive.text("/dashboard/")[1], "trainings-heading")
-    groups = re.findall(r"<h3[^>]*>([^<]+)</h3>", html)
+    groups = re.findall(r'<th scope="rowgroup" colspan="4">([^<]+)</th>', html)
     assert groups == ["ganz NRW", "Mittelrhein", "Niederrhein"]
     assert "Schon vorbei" not in html and "Abgesagt" not in html
     rows = {title: cells for title, cells in
