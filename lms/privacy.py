@@ -17,12 +17,13 @@ from pathlib import Path
 
 from .audit import record
 from .content.rendering import render_markdown
-from .models import (Certificate, LessonProgress, LoginAttempts, Membership, QuizAttempt, ReminderLog, SiteSetting,
-                     SiteText, User, db)
+from .models import (Attendance, Certificate, LessonProgress, LoginAttempts, Membership, QuizAttempt, ReminderLog,
+                     SiteSetting, SiteText, TrainingDate, TrainingRegistration, User, db)
 from .sessions import end_all_sessions
 from .settings import setting, store_setting
 from .throttle import account_hash
 from .timeutil import utcnow
+from .trainings.dates import describe_when
 
 PRIVACY_KEY = "privacy"
 DEFAULT_PRIVACY_FILE = Path(__file__).parent / "data" / "privacy.md"
@@ -72,6 +73,9 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
+ATTENDANCE_ROUTES = {"trainer": "von der Leitung des Termins eingetragen", "code": "mit dem Anwesenheitscode"}
+
+
 def user_data(user):
     """Everything the platform stores about ``user``, as JSON-ready data."""
     memberships = Membership.select().where(Membership.user == user.id).order_by(Membership.started_at)
@@ -79,6 +83,10 @@ def user_data(user):
     attempts = QuizAttempt.select().where(QuizAttempt.user == user.id).order_by(QuizAttempt.started_at)
     certificates = Certificate.select().where(Certificate.user == user.id).order_by(Certificate.issued_at)
     reminders = ReminderLog.select().where(ReminderLog.user == user.id).order_by(ReminderLog.sent_at)
+    registrations = (TrainingRegistration.select(TrainingRegistration, TrainingDate).join(TrainingDate)
+                     .where(TrainingRegistration.user == user.id).order_by(TrainingRegistration.created_at))
+    attendances = (Attendance.select(Attendance, TrainingDate).join(TrainingDate)
+                   .where(Attendance.user == user.id).order_by(Attendance.recorded_at))
     return {
         "exported_at": _iso(utcnow()),
         "account": {
@@ -104,6 +112,14 @@ def user_data(user):
                           "expires_at": _iso(c.expires_at), "revoked_at": _iso(c.revoked_at)} for c in certificates],
         "reminders": [{"kind": r.kind, "subject": r.subject, "email": r.email, "sent_at": _iso(r.sent_at),
                        "status": r.status} for r in reminders],
+        "training_registrations": [{"training": r.training.title, "when": describe_when(r.training),
+                                    "status": r.status_label, "created_at": _iso(r.created_at),
+                                    "queued_at": _iso(r.queued_at), "promoted_at": _iso(r.promoted_at),
+                                    "cancelled_at": _iso(r.cancelled_at)} for r in registrations],
+        "training_attendance": [{"training": a.training.title, "when": describe_when(a.training),
+                                 "recorded_at": _iso(a.recorded_at),
+                                 "recorded_how": ATTENDANCE_ROUTES.get(a.recorded_via, a.recorded_via),
+                                 "withdrawn_at": _iso(a.withdrawn_at)} for a in attendances],
     }
 
 

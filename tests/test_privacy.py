@@ -3,17 +3,17 @@ anonymisation, retention of inactive accounts, dashboard without names."""
 import io
 import json
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
 
 from lms.coverage import unit_coverage
-from lms.models import (AuditLog, Certificate, Course, LessonProgress, Membership, QuizAttempt, SiteText, Unit,
-                        User)
+from lms.models import (Attendance, AuditLog, Certificate, Course, LessonProgress, Membership, QuizAttempt, SiteText,
+                        TrainingRegistration, Unit, User)
 from lms.timeutil import utcnow
 
-from .helpers import PASSWORD, Browser, make_user
+from .helpers import PASSWORD, Browser, gen_training, make_user
 from .test_auth import register
 from .test_certificates import issue_for
 
@@ -90,9 +90,46 @@ def test_a_user_downloads_all_own_data_with_certificates(app, learner, certified
 def test_the_export_contains_only_the_own_data(app, learner, certified):
     with app.app_context():
         other = make_user("other@example.org", "Otto Anders", unit_name="Bonn")
+        training = gen_training("Nur Lenas Termin")
+        TrainingRegistration.create(training=training, user=learner, status="registered")
+        Attendance.create(training=training, user=learner, recorded_via="code")
     data = browser_for(app, other.email).get("/account/data.zip").data
     text = zipfile.ZipFile(io.BytesIO(data)).read("daten.json").decode()
     assert "Otto Anders" in text and learner.email not in text and certified.code not in text
+    assert "Nur Lenas Termin" not in text
+
+
+def test_the_export_contains_registrations_and_attendance_at_live_dates(app, learner):
+    march = datetime(2027, 3, 12, 17)  # 18:00 in Berlin
+    with app.app_context():
+        signed_up = gen_training("Grundlagenseminar Köln", starts_at=march, ends_at=march + timedelta(hours=3),
+                                 registration_deadline=march)
+        given_up = gen_training("Wochenende Ruhr")
+        attended = gen_training("Videokonferenz Datenschutz", starts_in=timedelta(days=-30))
+        taken_back = gen_training("Abend in Bonn", starts_in=timedelta(days=-20))
+        TrainingRegistration.create(training=signed_up, user=learner, status="registered",
+                                    created_at=datetime(2027, 2, 1, 9))
+        TrainingRegistration.create(training=given_up, user=learner, status="cancelled", cancelled_at=utcnow())
+        Attendance.create(training=attended, user=learner, recorded_via="code", recorded_at=datetime(2026, 9, 1, 18))
+        Attendance.create(training=taken_back, user=learner, recorded_via="trainer", withdrawn_at=utcnow())
+    data = browser_for(app, learner.email).get("/account/data.zip").data
+    exported = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("daten.json"))
+
+    registrations = {r["training"]: r for r in exported["training_registrations"]}
+    assert set(registrations) == {"Grundlagenseminar Köln", "Wochenende Ruhr"}
+    assert registrations["Grundlagenseminar Köln"] | {"queued_at": None} == {
+        "training": "Grundlagenseminar Köln", "when": "12.03.2027, 18:00–21:00 Uhr", "status": "angemeldet",
+        "created_at": "2027-02-01T09:00:00", "queued_at": None, "promoted_at": None, "cancelled_at": None}
+    assert registrations["Wochenende Ruhr"]["status"] == "abgemeldet"
+    assert registrations["Wochenende Ruhr"]["cancelled_at"] is not None
+
+    attendance = {a["training"]: a for a in exported["training_attendance"]}
+    assert set(attendance) == {"Videokonferenz Datenschutz", "Abend in Bonn"}
+    assert attendance["Videokonferenz Datenschutz"]["recorded_at"] == "2026-09-01T18:00:00"
+    assert attendance["Videokonferenz Datenschutz"]["recorded_how"] == "mit dem Anwesenheitscode"
+    assert attendance["Videokonferenz Datenschutz"]["withdrawn_at"] is None
+    assert attendance["Abend in Bonn"]["recorded_how"] == "von der Leitung des Termins eingetragen"
+    assert attendance["Abend in Bonn"]["withdrawn_at"] is not None
 
 
 # --- deletion ------------------------------------------------------------------------------

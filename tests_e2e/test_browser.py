@@ -10,6 +10,7 @@ import json
 import re
 import time
 import zipfile
+from datetime import datetime, time as clock, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -19,10 +20,11 @@ from werkzeug.datastructures import MultiDict
 
 from lms.certificates.issuing import issue_certificate_if_complete
 from lms.invitations import create_invitation
-from lms.models import Course, Lesson, QuizAttempt, Unit, User
+from lms.models import Attendance, Course, Lesson, QuizAttempt, TrainingRegistration, Unit, User
 from lms.progress import complete_lesson, course_outline
 from lms.quiz.attempts import read_responses, start_attempt, submit_attempt
-from tests.helpers import LINK, PASSWORD
+from lms.timeutil import from_local, local_date, utcnow
+from tests.helpers import LINK, PASSWORD, gen_training
 from tests.quiz_helpers import correct_form
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -361,12 +363,20 @@ def test_executive_filters_the_unit_table_and_downloads_the_xlsx(app, create_use
 
 PAGES = ["start", "course", "lesson", "wide-table-lesson", "quiz", "result", "certificates", "certificate",
          "account-pending", "dashboard", "unit-table", "unit-page", "people", "requests", "invitation",
-         "authoring-course", "lesson-editor", "media"]
+         "authoring-course", "lesson-editor", "media", "trainings", "training", "training-manage", "training-form",
+         "training-attendance"]
 WIDTHS = ["phone", "desktop"]
 
 # Serious or critical axe violations the lead knows about, by (page, rule id):
 # the assertion for exactly these is marked xfail until the app is fixed.
 KNOWN_VIOLATIONS = {}
+
+
+def evening(days, hours=3):
+    """Fields of a live date ``days`` from today (negative: past), 18:00 in
+    Berlin for ``hours`` hours, sign-up open until it starts."""
+    starts_at = from_local(datetime.combine(local_date(utcnow()) + timedelta(days=days), clock(18)))
+    return {"starts_at": starts_at, "ends_at": starts_at + timedelta(hours=hours), "registration_deadline": starts_at}
 
 
 def _pass_quiz_directly(user, quiz):
@@ -408,6 +418,14 @@ def main_pages(app, create_user):
     lesson = second.lessons[0][0]
     edited = first.lessons[0][0]
     certificate = graduate.certificates.get()
+    # A date the learner signed up for, and one she attended (by video).
+    training = gen_training("Grundlagenseminar Rheinland", course_slug=COURSE, capacity=12, region=bonn.region,
+                            place="Ollenhauerhaus, Bonn", **evening(10))
+    TrainingRegistration.create(training=training, user=learner, status="registered")
+    attended = gen_training("Auftakt per Video", course_slug=COURSE, capacity=30, place="",
+                            video_url="https://meet.example.org/auftakt", **evening(-20, hours=2))
+    Attendance.create(training=attended, user=learner, recorded_via="code",
+                      recorded_at=attended.starts_at + timedelta(minutes=20))
     return {
         "start": (learner, "/"),
         "course": (learner, f"/learn/{COURSE}"),
@@ -428,6 +446,11 @@ def main_pages(app, create_user):
         "account-pending": (requester, "/account"),
         "authoring-course": (trainer, f"/author/{COURSE}/"),
         "lesson-editor": (trainer, f"/author/{COURSE}/lessons/{first.module.slug}/{edited.slug}"),
+        "trainings": (learner, "/trainings/"),
+        "training": (learner, f"/trainings/{training.id}"),
+        "training-manage": (executive, "/trainings/manage/"),
+        "training-form": (executive, "/trainings/manage/new"),
+        "training-attendance": (executive, f"/trainings/manage/{training.id}"),
     }
 
 

@@ -11,7 +11,7 @@ from ..invitations import (InvitationError, create_invitation, invitation_url, o
 from ..models import AuditLog, Invitation, Membership, Region, ReminderLog, Unit, User
 from ..people import (PeopleError, add_membership, can_reopen, decide_requests as decide, end_membership,
                       move_membership, notify_decision, pending_requests, reopen_membership)
-from ..permissions import confirming_unit_ids, is_executive, may_confirm
+from ..permissions import can_manage_trainings, confirming_unit_ids, is_executive, may_confirm
 from ..privacy import dashboard_shows_names
 from ..timeutil import end_of_local_day, utcnow
 from ..settings import setting
@@ -24,7 +24,7 @@ from .exports import table_download
 from .forms import AddPersonForm, InviteForm, MergeForm, MoveForm, UnitForm, active_unit_choices
 from .tables import (CERTIFICATE_FILTERS, PAGE_SIZE, PEOPLE_COLUMNS, UNIT_COLUMNS, PeopleFilter, UnitFilter,
                      course_quizzes, earlier_memberships, people_export_rows, people_rows, quiz_results,
-                     unit_export_rows)
+                     unit_attendance, unit_export_rows, upcoming_trainings_by_region)
 from .tilemap import load_plates, load_positions, place_units, unit_map
 
 
@@ -97,7 +97,8 @@ def overview():
     return render_template("dashboard/overview.html", course=course, at=at, summary=summary,
                            statuses=STATUSES, labels=STATUS_LABELS, colours=STATUS_COLOURS,
                            region_chart=region_chart(summary), trend_chart=trend_chart(trend, summary.total),
-                           trend=trend, attention=attention, nrw_map=nrw_map, unplaced=unplaced, unit_paths=paths)
+                           trend=trend, attention=attention, nrw_map=nrw_map, unplaced=unplaced, unit_paths=paths,
+                           trainings_by_region=upcoming_trainings_by_region())
 
 
 def _unit_table():
@@ -127,8 +128,8 @@ def units_export(file_format):
 @bp.route("/units/<id:unit_id>")
 def unit(unit_id):
     """A unit's page: its people, their progress and quiz results (passed,
-    date, attempts; never the answers), certificates, open requests and
-    invitations, history."""
+    date, attempts; never the answers), the live dates they attended,
+    certificates, open requests and invitations, history."""
     course = course_or_404()
     unit = Unit.select(Unit, Region).join(Region).where(Unit.id == unit_id).first() or abort(404)
     at = moment_from_args()
@@ -142,12 +143,26 @@ def unit(unit_id):
     executive = is_executive(current_user)
     confirmer = may_confirm(current_user, unit.id)
     invitations = list(open_invitations([unit.id])) if confirmer else []
+    people = person_labels(status.officers if status else [], current)
     return render_template(
         "dashboard/unit.html", course=course, unit=unit, status=status, current=current, history=history,
         requests=requests, quizzes=course_quizzes(course), results=quiz_results(officer_ids, at), at=at,
         earlier=earlier_memberships(history), executive=executive, confirmer=confirmer, invitations=invitations,
         invite_form=InviteForm(prefix="invite"), add_form=AddPersonForm(prefix="add"), move_form=_move_form(), labels=STATUS_LABELS,
-        reopenable={m.id for m in history if executive and can_reopen(m)})
+        reopenable={m.id for m in history if executive and can_reopen(m)}, people=people,
+        attendance=unit_attendance(list(people), at), manages_trainings=can_manage_trainings(current_user))
+
+
+def person_labels(officers, current):
+    """{user id: how the unit page names the person}: the officers (as of
+    the page's date) and everyone with a running function, in the order the
+    page lists them; "Person 1", "Person 2" … while names are hidden, counted
+    as the officers' cards count them."""
+    people = {}
+    for user_id, name in [(o.user_id, o.name) for o in officers] + [(m.user_id, m.user.name) for m in current]:
+        if user_id not in people:
+            people[user_id] = name if dashboard_shows_names() else f"Person {len(people) + 1}"
+    return people
 
 
 def _move_form():

@@ -1,6 +1,7 @@
 """The unit table and the people list: filtering, sorting, and the rows the
 page and the CSV/XLSX exports share (so an export is exactly what the page
-shows with the same filters)."""
+shows with the same filters); the live dates the overview and a unit's page
+show."""
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,7 +10,7 @@ from peewee import JOIN, Case, fn
 
 from ..catalog import published_course
 from ..coverage import STATUS_LABELS, STATUSES, people_progress
-from ..models import Membership, QuizAttempt, Region, Unit, User
+from ..models import Attendance, Membership, QuizAttempt, Region, TrainingDate, TrainingRegistration, Unit, User
 from ..timeutil import utcnow
 from ..search import foldings, matches
 from ..urls import int_arg, page_arg
@@ -243,3 +244,48 @@ def earlier_memberships(memberships, depth=5):
         if earlier is not None:
             result[membership_id] = earlier
     return result
+
+
+# --- live dates -------------------------------------------------------------------
+
+ALL_NRW = "ganz NRW"
+
+
+def upcoming_trainings_by_region(now=None):
+    """[(region name, [TrainingDate])]: the dates not cancelled that have not
+    ended, soonest first, grouped by the region they are for; the dates for
+    all of NRW come first, then the regions by name. Each date carries
+    ``registered`` and ``waiting`` (how many people). One query."""
+    now = now or utcnow()
+
+    def how_many(status):
+        registration = TrainingRegistration.alias()
+        return (registration.select(fn.COUNT(registration.id))
+                .where((registration.training == TrainingDate.id) & (registration.status == status)))
+
+    dates = (TrainingDate.select(TrainingDate, Region.name.alias("region_name"),
+                                 how_many("registered").alias("registered"), how_many("waiting").alias("waiting"))
+             .join(Region, JOIN.LEFT_OUTER)
+             .where(TrainingDate.cancelled_at.is_null() & (TrainingDate.ends_at > now))
+             .order_by(TrainingDate.starts_at, TrainingDate.id)
+             .objects())
+    groups = defaultdict(list)
+    for training in dates:
+        groups[training.region_name or ALL_NRW].append(training)
+    return sorted(groups.items(), key=lambda group: (group[0] != ALL_NRW, group[0].casefold()))
+
+
+def unit_attendance(user_ids, at=None):
+    """Attendance of ``user_ids`` at live dates, newest date first, with
+    the date and the person: as recorded until ``at`` (default: now). A
+    tick taken back is left out, also for earlier days: it was a mistake,
+    and what it completed no longer counts for those days either."""
+    if not user_ids:
+        return []
+    recorded = Attendance.withdrawn_at.is_null()
+    if at is not None:
+        recorded &= Attendance.recorded_at <= at
+    return list(Attendance.select(Attendance, TrainingDate, User).join(TrainingDate)
+                .switch(Attendance).join(User, on=(Attendance.user == User.id))
+                .where(Attendance.user.in_(list(user_ids)) & recorded)
+                .order_by(TrainingDate.starts_at.desc(), User.search_key))
