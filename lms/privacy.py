@@ -23,7 +23,7 @@ from .sessions import end_all_sessions
 from .settings import setting, store_setting
 from .throttle import account_hash
 from .timeutil import utcnow
-from .trainings.dates import describe_when
+from .trainings.dates import describe_when, release_places
 
 PRIVACY_KEY = "privacy"
 DEFAULT_PRIVACY_FILE = Path(__file__).parent / "data" / "privacy.md"
@@ -138,10 +138,12 @@ def export_zip(user, certificate_pdf):
 
 def anonymise(user, actor=None, reason="Konto gelöscht"):
     """Delete the person, keep the records: name, e-mail, password and roles
-    go; memberships end (the unit no longer counts them as current);
+    go; memberships end (the unit no longer counts them as current); places
+    on coming dates are given up (the people waiting move up);
     certificates lose the holder's name and unit; answers stay anonymous."""
     now = utcnow()
     with db.atomic():
+        release_places(user, now)
         Membership.update(ended_at=now).where((Membership.user == user.id) & Membership.ended_at.is_null()).execute()
         Certificate.update(holder_name="", unit_name="", anonymized_at=now).where(
             Certificate.user == user.id).execute()

@@ -118,7 +118,7 @@ def test_the_export_contains_registrations_and_attendance_at_live_dates(app, lea
     registrations = {r["training"]: r for r in exported["training_registrations"]}
     assert set(registrations) == {"Grundlagenseminar Köln", "Wochenende Ruhr"}
     assert registrations["Grundlagenseminar Köln"] | {"queued_at": None} == {
-        "training": "Grundlagenseminar Köln", "when": "12.03.2027, 18:00–21:00 Uhr", "status": "angemeldet",
+        "training": "Grundlagenseminar Köln", "when": "Fr., 12.03.2027, 18:00–21:00 Uhr", "status": "angemeldet",
         "created_at": "2027-02-01T09:00:00", "queued_at": None, "promoted_at": None, "cancelled_at": None}
     assert registrations["Wochenende Ruhr"]["status"] == "abgemeldet"
     assert registrations["Wochenende Ruhr"]["cancelled_at"] is not None

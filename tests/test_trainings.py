@@ -397,3 +397,28 @@ def test_the_quiz_page_says_it_counts_as_passed_by_attendance(app, logged_in, le
     html = logged_in.text("/quiz/demo/grundlagen")[1]
     assert "Dieses Quiz zählt als bestanden: Du hast am Termin „Grundlagen live“" in html
     assert "Deine Versuche" not in html  # no answered attempt to list
+
+
+def test_deleting_an_account_gives_its_places_to_the_people_waiting(app_context, mail_sink):
+    from lms.privacy import anonymise
+    training = gen_training(capacity=1)
+    leaving, waiting = make_user("geht@example.org"), make_user("wartet@example.org")
+    sign_up(leaving, training)
+    sign_up(waiting, training)
+    anonymise(User.get_by_id(leaving.id))
+    assert (status_of(leaving, training), status_of(waiting, training)) == ("cancelled", "registered")
+    assert mail_sink.to("wartet@example.org")
+
+
+def test_the_list_of_dates_reads_each_date_with_its_region_in_one_query(logged_in, learner, count_queries):
+    region = Unit.get(Unit.name == "Köln").region
+    for n in range(3):
+        gen_training(f"Termin {n}", region=region)
+    logged_in.get("/trainings/")
+    with count_queries() as few:
+        logged_in.get("/trainings/")
+    for n in range(3, 8):
+        gen_training(f"Termin {n}", region=region)
+    with count_queries() as many:
+        html = logged_in.get("/trainings/").get_data(as_text=True)
+    assert len(many) == len(few) and "Termin 7" in html

@@ -85,7 +85,7 @@ def test_the_last_place_the_waiting_list_and_moving_up_on_phones(app, create_use
 
     # The first gives the place up; it goes to the second, who gets a mail.
     page.goto(detail)
-    click_and_load(page, main_button(page, "Abmelden"))
+    click_and_load(page, main_button(page, "Vom Termin abmelden"))
     flash(page, f"Du bist von „{title}“ abgemeldet.")
     expect(page.locator("main")).to_contain_text("Du bist nicht angemeldet.")
     other.reload()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from peewee import Case, IntegrityError, fn
+from peewee import JOIN, Case, IntegrityError, fn
 
 from ..audit import record
 from ..catalog import published_course
@@ -27,8 +27,8 @@ from ..certificates.issuing import issue_certificate_if_complete
 from ..content.rendering import MarkdownTooComplex, render_markdown
 from ..database import lock_rows
 from ..mail import send_mail_later
-from ..models import (Attendance, LessonProgress, Membership, QuizAttempt, TrainingDate, TrainingRegistration, Unit,
-                      User, db)
+from ..models import (Attendance, LessonProgress, Membership, QuizAttempt, Region, TrainingDate, TrainingRegistration,
+                      Unit, User, db)
 from ..progress import latest_certificate, refresh_enrollments
 from ..timeutil import format_datetime, local_date, utcnow
 from ..urls import build_content_url
@@ -236,6 +236,18 @@ def cancel_registration(user, training, now=None):
     return promoted
 
 
+def release_places(user, now=None):
+    """Give up every place and waiting-list entry ``user`` holds on dates
+    that have not begun (their account is being deleted); freed places go
+    to the people waiting, as when someone signs off."""
+    now = now or utcnow()
+    active = (TrainingRegistration.select(TrainingRegistration, TrainingDate).join(TrainingDate)
+              .where((TrainingRegistration.user == user.id) & (TrainingRegistration.status != "cancelled")
+                     & (TrainingDate.starts_at > now) & TrainingDate.cancelled_at.is_null()))
+    for registration in list(active):
+        cancel_registration(user, registration.training, now=now)
+
+
 def _fill_free_places(training, now=None):
     """Move people up from the waiting list while there are places (inside
     the caller's transaction); mail each of them. Returns them."""
@@ -274,7 +286,8 @@ def upcoming_for(user, course=None, now=None, limit=None):
             .order_by(Membership.function.not_in(Membership.OFFICER_FUNCTIONS), Membership.confirmed_at.desc())
             .limit(1))
     region_first = Case(None, [(TrainingDate.region == home, 0), (TrainingDate.region.is_null(), 1)], 2)
-    query = (TrainingDate.select(TrainingDate, taken.alias("taken"), mine.alias("my_status"))
+    query = (TrainingDate.select(TrainingDate, Region, taken.alias("taken"), mine.alias("my_status"))
+             .join(Region, JOIN.LEFT_OUTER)
              .where(TrainingDate.cancelled_at.is_null() & (TrainingDate.ends_at > now))
              .order_by(region_first, TrainingDate.starts_at, TrainingDate.id))
     if course is not None:
@@ -288,13 +301,21 @@ def _mail(user, subject, template, **context):
     send_mail_later(user.email, subject, template, user=user, link=link, when=describe_when(training), **context)
 
 
+WEEKDAYS = ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So.")
+
+
 def describe_when(training, tz=None):
-    """"Di., 12.03.2027, 18:00–20:30 Uhr" in Berlin time (or over days)."""
+    """"Di., 12.03.2027, 18:00–20:30 Uhr" in Berlin time; over several days
+    "Sa., 27.03.2027, 18:00 Uhr bis So., 28.03.2027, 12:00 Uhr"."""
     tz = tz or current_app.config["TIMEZONE"]
+
+    def day_and_time(moment):
+        return f"{WEEKDAYS[local_date(moment, tz).weekday()]}, {format_datetime(moment, tz)}"
+
     if local_date(training.starts_at, tz) == local_date(training.ends_at, tz):
         end = format_datetime(training.ends_at, tz).split(", ")[1]
-        return f"{format_datetime(training.starts_at, tz).replace(' Uhr', '')}–{end}"
-    return f"{format_datetime(training.starts_at, tz)} bis {format_datetime(training.ends_at, tz)}"
+        return f"{day_and_time(training.starts_at).replace(' Uhr', '')}–{end}"
+    return f"{day_and_time(training.starts_at)} bis {day_and_time(training.ends_at)}"
 
 
 # --- attendance -------------------------------------------------------------------
@@ -353,7 +374,11 @@ def withdraw_attendance(attendance, by, now=None):
 def set_attendance(training, present_user_ids, by, now=None):
     """The trainer's list: those ticked attended, a tick taken away is
     withdrawn. Returns (recorded, withdrawn) counts."""
-    present = set(present_user_ids)
+    with db.atomic():
+        return _set_attendance(training, set(present_user_ids), by, now)
+
+
+def _set_attendance(training, present, by, now):
     current = {a.user_id: a for a in Attendance.select().where(Attendance.training == training)}
     allowed = {r.user_id for r in _active_registrations(training)} | set(current)
     recorded = withdrawn = 0

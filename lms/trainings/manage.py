@@ -2,6 +2,7 @@
 and cancelling them, the attendance list and its export."""
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from peewee import JOIN
 
 from ..catalog import published_course
 from ..confirm import confirm_step, confirmed
@@ -22,7 +23,8 @@ ATTENDEE_COLUMNS = ["Name", "E-Mail", "Gliederung", "Anmeldung", "Anwesend"]
 @bp.route("/")
 def index():
     now = utcnow()
-    dates = list(TrainingDate.select().order_by(TrainingDate.starts_at.desc()))
+    dates = list(TrainingDate.select(TrainingDate, Region).join(Region, JOIN.LEFT_OUTER)
+                 .order_by(TrainingDate.starts_at.desc()))
     upcoming = sorted((t for t in dates if t.ends_at > now and not t.is_cancelled), key=lambda t: t.starts_at)
     past = [t for t in dates if t not in upcoming]
     return render_template("trainings/manage/index.html", upcoming=upcoming, past=past,
