@@ -70,7 +70,8 @@ def request_membership(user, unit, function, invitation_check=None):
     """The user asks to hold ``function`` in ``unit``: from registration,
     *Mein Konto* or an invitation link. Returns the membership, confirmed
     when the function needs no confirmation or a valid invitation for
-    exactly this unit and function was used up by this call, else pending.
+    exactly this unit and function, created by someone else, was used up by
+    this call, else pending.
     A valid invitation also confirms the user's earlier request for the same.
     """
     with db.atomic():
@@ -81,7 +82,10 @@ def request_membership(user, unit, function, invitation_check=None):
                                      confirmed_via="self")
         invitation = invitation_check.invitation if invitation_check is not None else None
         genuine = invitation is not None and invitation_check.matches(unit.id, function)
-        confirms = genuine and invitation_check.valid and consume_invitation(invitation, now)
+        # Whoever created a link vouches for someone else with it, never for
+        # themselves: used by its creator it is a plain request.
+        own_link = genuine and invitation.created_by_id == user.id
+        confirms = genuine and not own_link and invitation_check.valid and consume_invitation(invitation, now)
         if request is not None and not confirms:
             raise PeopleError(f"Deine Anfrage als {_label(function)} in {unit.display_name} wartet schon auf "
                               "Bestätigung.")
@@ -260,12 +264,15 @@ class Decisions:
 def decide_requests(membership_ids, action, actor, allowed_unit_ids=None):
     """Confirm (``action`` "confirm") or decline ("decline") requests, each
     in its own transaction, only in units ``allowed_unit_ids`` (None: all).
-    A board member confirms ``via`` "board", an executive "executive"."""
+    A board member confirms ``via`` "board", an executive "executive"; a
+    board member's own requests are skipped."""
     query = (Membership.select(Membership, User, Unit).join(User).switch(Membership).join(Unit)
              .where(Membership.id.in_(list(membership_ids)) & Membership.is_pending()
                     & Membership.function.in_(Membership.CONFIRMED_FUNCTIONS)))
     if allowed_unit_ids is not None:
-        query = query.where(Membership.unit.in_(list(allowed_unit_ids) or [0]))
+        # A board member never decides their own request: somebody else must
+        # vouch for it (the state executive or another board member).
+        query = query.where(Membership.unit.in_(list(allowed_unit_ids) or [0]) & (Membership.user != actor.id))
     via = "executive" if allowed_unit_ids is None else "board"
     decided = []
     for membership in query:

@@ -218,6 +218,27 @@ def test_the_state_executive_lets_a_units_board_confirm_for_its_own_unit(app, cl
                            page=f"/dashboard/units/{unit('Köln').id}").status_code == 403
 
 
+def test_a_board_member_never_confirms_their_own_request(app, as_executive):
+    """Delegation lets a board vouch for others, not for itself: a board
+    member who asks to be the unit's officer too waits for someone else."""
+    board = make_user("board@example.org", "Bea Board", unit_name="Köln", function="board")
+    Unit.update(board_confirms=True).where(Unit.name == "Köln").execute()
+    own = Membership.create(user=board, unit=unit("Köln"), function="officer", started_at=datetime.utcnow())
+    as_board = browser_for(app, board)
+    queue = as_board.text("/dashboard/requests")[1]
+    assert "Deine eigene Anfrage bestätigt jemand anderes." in queue
+    assert f'name="confirm" value="{own.id}"' not in queue
+    assert "Deine eigene Anfrage" in as_board.text(f"/dashboard/units/{unit('Köln').id}")[1]
+    for form in ({"confirm": str(own.id)}, {"selected": [str(own.id)], "bulk": "confirm"}):
+        response = as_board.submit("/dashboard/requests", form, page="/dashboard/requests", follow_redirects=True)
+        assert "deine eigenen" in response.get_data(as_text=True)
+        assert Membership.get_by_id(own.id).pending
+    assert status_of("Köln") == "open"
+    # Another board member of the unit, or the state executive, may.
+    as_executive.submit("/dashboard/requests", {"confirm": str(own.id)}, page="/dashboard/requests")
+    assert Membership.get_by_id(own.id).confirmed_via == "executive"
+
+
 def test_a_pending_board_member_confirms_nothing_even_when_the_board_may(app, client, mail_sink):
     Unit.update(board_confirms=True).where(Unit.name == "Köln").execute()
     register(client, "fake-board@example.org", "Köln", "board")
@@ -273,6 +294,21 @@ def test_a_logged_in_person_takes_up_an_invitation(app, logged_in, learner, as_e
     response = logged_in.submit(link, page=link, follow_redirects=True)
     assert "Du bist jetzt als Vorstand in UB Bonn eingetragen" in response.get_data(as_text=True)
     assert logged_in.get(f"/dashboard/units/{unit('Bonn').id}").status_code == 200
+
+
+def test_nobody_confirms_themselves_with_a_link_they_created(app, as_executive):
+    """A delegated board member's own officer link, used by themselves, is a
+    plain request; the link keeps its use for the person it was meant for."""
+    board = make_user("board@example.org", "Bea Board", unit_name="Köln", function="board")
+    Unit.update(board_confirms=True).where(Unit.name == "Köln").execute()
+    as_board = browser_for(app, board)
+    link = invitation_link(as_board, "Köln", "officer")
+    response = as_board.submit(link, page=link, follow_redirects=True)
+    assert "Einen Einladungslink, den du selbst erstellt hast, kannst du nicht für dich nutzen." \
+        in response.get_data(as_text=True)
+    own = Membership.get((Membership.user == board) & (Membership.function == "officer"))
+    assert own.pending and Invitation.get().uses == 0
+    assert status_of("Köln") == "open"
 
 
 def test_choosing_another_unit_than_the_invitation_names_only_requests(app, client, as_executive):

@@ -101,8 +101,11 @@ def accept_invitation(token):
         flash(str(error), "error")
         return redirect(url_for("auth.account"))
     if membership.pending:
+        own_link = check.invitation is not None and check.invitation.created_by_id == current_user.id
+        why = ("Einen Einladungslink, den du selbst erstellt hast, kannst du nicht für dich nutzen." if own_link
+               else check.message() or "")
         flash(f"Deine Anfrage als {membership.function_label} in {unit.display_name} wartet auf Bestätigung. "
-              + (check.message() or ""), "warning")
+              + why, "warning")
     else:
         flash(f"Willkommen! Du bist jetzt als {membership.function_label} in {unit.display_name} eingetragen.",
               "success")

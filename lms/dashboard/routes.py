@@ -294,8 +294,8 @@ def decide_requests():
         names = ", ".join(m.user.name for m in outcome.decided[:5]) + (" …" if len(outcome.decided) > 5 else "")
         flash(f"{len(outcome.decided)} Anfrage(n) {verb}: {names}. Die Personen bekommen eine E-Mail.", "success")
     if outcome.skipped:
-        flash(f"{outcome.skipped} Anfrage(n) waren schon entschieden oder gehören nicht zu deinen Gliederungen.",
-              "warning")
+        flash(f"{outcome.skipped} Anfrage(n) nicht entschieden: schon entschieden, nicht aus deinen Gliederungen "
+              "oder deine eigenen (die bestätigt jemand anderes).", "warning")
     return redirect(_safe_back(request.form.get("back")))
 
 
