@@ -43,12 +43,9 @@ def browser_for(app, user):
 
 
 @pytest.fixture
-def executive(app):
-    return make_user("lavo@example.org", "Lea Vorstand", is_executive=True)
-
-
-@pytest.fixture
 def as_executive(app, executive):
+    """The executive in a browser of their own: these tests register people
+    with ``client`` at the same time (conftest's ``as_executive`` is ``client``)."""
     return browser_for(app, executive)
 
 

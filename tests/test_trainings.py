@@ -153,6 +153,10 @@ def test_the_officers_region_comes_first(logged_in, learner):
     gen_training("Bei uns", starts_in=timedelta(days=3), region=koeln_region)
     html = logged_in.text("/trainings/")[1]
     assert html.index("Bei uns") < html.index("Für alle") < html.index("Anderswo")
+    assert f"Region {koeln_region.name}" in html and f"Region {other_region.name}" in html
+    # The course page shows the first few in the same order.
+    html = logged_in.text("/learn/demo")[1]
+    assert html.index("Bei uns") < html.index("Für alle") < html.index("Anderswo")
 
 
 def test_two_people_taking_the_last_place_at_once_one_gets_it(app, live_server):

@@ -10,7 +10,7 @@ from peewee import JOIN, Case, fn
 
 from ..catalog import published_course
 from ..coverage import STATUS_LABELS, STATUSES, people_progress
-from ..models import Attendance, Membership, QuizAttempt, Region, TrainingDate, TrainingRegistration, Unit, User
+from ..models import Attendance, Membership, QuizAttempt, Region, TrainingDate, Unit, User, db
 from ..timeutil import utcnow
 from ..search import foldings, matches
 from ..urls import int_arg, page_arg
@@ -255,20 +255,16 @@ def upcoming_trainings_by_region(now=None):
     """[(region name, [TrainingDate])]: the dates not cancelled that have not
     ended, soonest first, grouped by the region they are for; the dates for
     all of NRW come first, then the regions by name. Each date carries
-    ``registered`` and ``waiting`` (how many people). One query."""
-    now = now or utcnow()
-
-    def how_many(status):
-        registration = TrainingRegistration.alias()
-        return (registration.select(fn.COUNT(registration.id))
-                .where((registration.training == TrainingDate.id) & (registration.status == status)))
-
-    dates = (TrainingDate.select(TrainingDate, Region.name.alias("region_name"),
-                                 how_many("registered").alias("registered"), how_many("waiting").alias("waiting"))
-             .join(Region, JOIN.LEFT_OUTER)
-             .where(TrainingDate.cancelled_at.is_null() & (TrainingDate.ends_at > now))
-             .order_by(TrainingDate.starts_at, TrainingDate.id)
-             .objects())
+    ``registered`` and ``waiting`` (how many people). One query, in raw SQL
+    as the overview's coverage is (building it in peewee on every view of
+    the overview cost more than running it)."""
+    p = db.obj.param
+    count = "(SELECT COUNT(*) FROM training_registration AS g WHERE g.training_id = t.id AND g.status = {p})"
+    dates = TrainingDate.raw(
+        f"SELECT t.*, r.name AS region_name, {count.format(p=p)} AS registered, {count.format(p=p)} AS waiting"
+        " FROM training_date AS t LEFT OUTER JOIN region AS r ON r.id = t.region_id"
+        f" WHERE t.cancelled_at IS NULL AND t.ends_at > {p} ORDER BY t.starts_at, t.id",
+        "registered", "waiting", TrainingDate.ends_at.db_value(now or utcnow()))
     groups = defaultdict(list)
     for training in dates:
         groups[training.region_name or ALL_NRW].append(training)
