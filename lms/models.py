@@ -170,7 +170,6 @@ class Membership(BaseModel):
         "board": "vom Vorstand der Gliederung bestätigt",
         "invitation": "über einen Einladungslink",
         "self": "selbst eingetragen (keine Bestätigung nötig)",
-        "command_line": "über die Kommandozeile",
         "migration": "vor Einführung der Bestätigung eingetragen",
     }
 

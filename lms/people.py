@@ -105,9 +105,9 @@ def request_membership(user, unit, function, invitation_check=None):
 
 
 def add_membership(user, unit, function, actor, continues=None):
-    """An executive enters ``user`` in ``unit`` with ``function``:
+    """An executive (``actor``) enters ``user`` in ``unit`` with ``function``:
     confirmed by that act (a pending request for the same is confirmed)."""
-    via = "executive" if actor is not None else "command_line"
+    via = "executive"
     with db.atomic():
         request = _check_can_start(user, unit, function)
         now = utcnow()
@@ -115,7 +115,7 @@ def add_membership(user, unit, function, actor, continues=None):
             return _confirm(request, actor, via=via, now=now)
         membership = Membership.create(user=user, unit=unit, function=function, started_at=now, continues=continues)
         membership = _confirm(membership, actor, via=via, now=now, log=False)
-        if actor is not None and continues is None:
+        if continues is None:
             _record_person(actor, "membership.start", membership, user,
                            "{person} ist jetzt " f"{_label(function)} in {unit.display_name}.",
                            unit=unit.id, function=function)
@@ -224,9 +224,10 @@ def reopen_membership(membership, actor):
     return Membership.get_by_id(membership.id)
 
 
-def move_membership(membership, unit, function=None, actor=None):
-    """End the membership and start a confirmed one in ``unit`` (same
-    function unless given) that continues it."""
+def move_membership(membership, unit, function, actor):
+    """An executive (``actor``) ends the membership and starts a confirmed
+    one in ``unit`` (same function when ``function`` is None) that
+    continues it."""
     function = function or membership.function
     if unit.id == membership.unit_id and function == membership.function:
         raise PeopleError("Gliederung und Funktion sind unverändert.")
@@ -235,12 +236,11 @@ def move_membership(membership, unit, function=None, actor=None):
     with db.atomic():
         end_membership(membership)
         new = add_membership(membership.user, unit, function, actor, continues=membership.id)
-        if actor is not None:
-            _record_person(actor, "membership.move", new, membership.user,
-                           "{person}: von " f"{_label(membership.function)} in {membership.unit.display_name} "
-                           f"zu {_label(function)} in {unit.display_name}.",
-                           from_unit=membership.unit_id, to_unit=unit.id, from_function=membership.function,
-                           function=function)
+        _record_person(actor, "membership.move", new, membership.user,
+                       "{person}: von " f"{_label(membership.function)} in {membership.unit.display_name} "
+                       f"zu {_label(function)} in {unit.display_name}.",
+                       from_unit=membership.unit_id, to_unit=unit.id, from_function=membership.function,
+                       function=function)
     return new
 
 
