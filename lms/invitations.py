@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import segno
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .audit import record
 from peewee import JOIN
 
+from .audit import record
 from .models import Invitation, Membership, Unit, User, db
 from .timeutil import format_date, utcnow
+from .urls import external_url
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 90
@@ -45,7 +46,7 @@ def invitation_token(invitation):
 
 def invitation_url(invitation):
     """The absolute link to pass on (also encoded in the QR code)."""
-    return current_app.config["BASE_URL"] + url_for("auth.invitation", token=invitation_token(invitation))
+    return external_url("auth.invitation", token=invitation_token(invitation))
 
 
 def qr_svg(link):

@@ -27,6 +27,7 @@ from .mail import send_mail_later
 from .sessions import end_all_sessions
 from .models import Membership, Unit, User, db
 from .timeutil import local_date, utcnow
+from .urls import external_url
 
 
 class PeopleError(Exception):
@@ -166,7 +167,8 @@ def confirm_membership(membership, actor, via="executive"):
 
 
 def decline_membership(membership, actor):
-    """Someone responsible declines a request. The row stays, marked declined."""
+    """Someone responsible declines a request. The row stays, marked declined;
+    returns ``membership`` with that set."""
     with db.atomic():
         now = utcnow()
         updated = (Membership.update(declined_at=now, ended_at=now, decided_by=actor.id)
@@ -176,7 +178,9 @@ def decline_membership(membership, actor):
         _record_person(actor, "membership.decline", membership, membership.user,
                        "Anfrage abgelehnt: {person} als " f"{_label(membership.function)} in "
                        f"{membership.unit.display_name}.", unit=membership.unit_id, function=membership.function)
-    return Membership.get_by_id(membership.id)
+    membership.declined_at = membership.ended_at = now
+    membership.decided_by = actor.id
+    return membership
 
 
 def end_membership(membership, actor=None):
@@ -266,13 +270,11 @@ def decide_requests(membership_ids, action, actor, allowed_unit_ids=None):
     in its own transaction, only in units ``allowed_unit_ids`` (None: all).
     A board member confirms ``via`` "board", an executive "executive"; a
     board member's own requests are skipped."""
-    query = (Membership.select(Membership, User, Unit).join(User).switch(Membership).join(Unit)
-             .where(Membership.id.in_(list(membership_ids)) & Membership.is_pending()
-                    & Membership.function.in_(Membership.CONFIRMED_FUNCTIONS)))
+    query = pending_requests(allowed_unit_ids).where(Membership.id.in_(list(membership_ids)))
     if allowed_unit_ids is not None:
         # A board member never decides their own request: somebody else must
         # vouch for it (the state executive or another board member).
-        query = query.where(Membership.unit.in_(list(allowed_unit_ids) or [0]) & (Membership.user != actor.id))
+        query = query.where(Membership.user != actor.id)
     via = "executive" if allowed_unit_ids is None else "board"
     decided = []
     for membership in query:
@@ -288,13 +290,13 @@ def decide_requests(membership_ids, action, actor, allowed_unit_ids=None):
 
 def notify_decision(membership):
     """Tell the person by mail how their request was decided."""
-    base = current_app.config["BASE_URL"]
     if membership.confirmed_at is not None:
-        link = base + (f"/dashboard/units/{membership.unit_id}" if membership.function == "board" else "/")
+        link = (external_url("dashboard.unit", unit_id=membership.unit_id) if membership.function == "board"
+                else external_url("learn.index"))
         return send_mail_later(membership.user.email, "Deine Funktion ist bestätigt", "function_confirmed",
                                membership=membership, link=link)
     return send_mail_later(membership.user.email, "Deine Anfrage wurde nicht bestätigt", "function_declined",
-                           membership=membership, link=base + "/")
+                           membership=membership, link=external_url("learn.index"))
 
 
 def set_roles(user, actor, trainer, executive, admin):

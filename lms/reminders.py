@@ -30,7 +30,8 @@ from .mail import send_mail
 from .models import Certificate, Membership, ReminderLog, Unit, User, db
 from .people import pending_requests
 from .timeutil import local_date, utcnow
-from .trainings.dates import describe_when, due_reminders
+from .urls import external_url
+from .trainings.dates import due_reminders, mail_context
 
 EPOCH = datetime(2020, 1, 1)
 
@@ -81,8 +82,7 @@ def plan_reminders(course, now=None):
     config = current_app.config
     now = now or utcnow()
     period = _window(now, config["REMINDER_PERIOD_DAYS"])
-    base_url = config["BASE_URL"]
-    course_url = f"{base_url}/learn/{course.slug}"
+    course_url = external_url("learn.course", course_slug=course.slug)
     planned = []
 
     # Officers who started or registered but have not moved for STALLED_DAYS.
@@ -122,27 +122,27 @@ def plan_reminders(course, now=None):
         context = {"summary": summary, "statuses": STATUSES, "labels": STATUS_LABELS, "course": course,
                    "open_units": [r.unit for r in rows if r.status == "open"],
                    "expiring_units": [r for r in rows if r.status == "expiring"],
-                   "link": f"{base_url}/dashboard/"}
+                   "link": external_url("dashboard.overview")}
         for executive in executives:
             planned.append(PlannedReminder("summary", executive, period, "Mitgliederbetreuung in NRW: der Stand",
                                            "reminder_summary", {**context, "user": executive}))
 
-    planned += _requests_waiting(now, base_url)
-    planned += _trainings_tomorrow(course, now, base_url)
+    planned += _requests_waiting(now)
+    planned += _trainings_tomorrow(course, now)
 
     done = _already_sent([(r.user.id, r.kind, r.period_key) for r in planned])
     return [r for r in planned if (r.user.id, r.kind, r.period_key) not in done]
 
 
-def _requests_waiting(now, base_url):
+def _requests_waiting(now):
     """One mail per confirmer and day while requests wait for them: every
     executive gets all waiting requests; a board member of a unit whose
-    board confirms gets that unit's."""
+    board confirms gets that unit's, except their own."""
     waiting = list(pending_requests())
     if not waiting:
         return []
     day = f"d{local_date(now, current_app.config['TIMEZONE']).isoformat()}"
-    link = f"{base_url}/dashboard/requests"
+    link = external_url("dashboard.requests")
     planned = []
     executives = User.select().where((User.is_executive | User.is_admin) & User.deleted_at.is_null())
     for executive in executives:
@@ -160,25 +160,21 @@ def _requests_waiting(now, base_url):
             units_of[membership.user_id].add(membership.unit_id)
             people[membership.user_id] = membership.user
         for user_id, unit_ids in units_of.items():
-            theirs = [m for m in waiting if m.unit_id in unit_ids]
+            theirs = [m for m in waiting if m.unit_id in unit_ids and m.user_id != user_id]
+            if not theirs:
+                continue
             planned.append(PlannedReminder("requests", people[user_id], day, "Anfragen warten auf Bestätigung",
                                            "reminder_requests", {"user": people[user_id], "requests": theirs,
                                                                  "link": link}))
     return planned
 
 
-def _trainings_tomorrow(course, now, base_url):
+def _trainings_tomorrow(course, now):
     """Everyone with a place on a date of ``course`` that starts tomorrow."""
-    planned = []
-    for registration in due_reminders(now, current_app.config["TIMEZONE"]):
-        training = registration.training
-        if training.course_id != course.id:
-            continue
-        planned.append(PlannedReminder(
-            "training", registration.user, f"training-{training.id}", f"Morgen: {training.title}",
-            "reminder_training", {"user": registration.user, "training": training, "when": describe_when(training),
-                                  "link": f"{base_url}/trainings/{training.id}"}))
-    return planned
+    return [PlannedReminder("training", registration.user, f"training-{registration.training.id}",
+                            f"Morgen: {registration.training.title}", "reminder_training",
+                            {"user": registration.user, **mail_context(registration.training)})
+            for registration in due_reminders(course, now, current_app.config["TIMEZONE"])]
 
 
 def _claim(reminder, triggered_by):

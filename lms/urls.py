@@ -112,6 +112,13 @@ def build_content_url(endpoint, **values):
     return adapter.build(endpoint, values)
 
 
+def external_url(endpoint, **values):
+    """The full address of a page (``LMS_BASE_URL`` and the path), for
+    e-mails, QR codes and calendars: the same from a request and from a
+    command such as ``send-reminders``."""
+    return current_app.config["BASE_URL"] + build_content_url(endpoint, **values)
+
+
 def step_url(step, course):
     """The URL of a step of the course (``CourseOutline.next_step()`` and
     the like: ("lesson", Lesson) or ("quiz", Quiz)); None for None."""

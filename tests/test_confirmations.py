@@ -215,6 +215,12 @@ def test_the_state_executive_lets_a_units_board_confirm_for_its_own_unit(app, cl
                            page=f"/dashboard/units/{unit('Köln').id}").status_code == 403
 
 
+def test_the_queue_never_sends_anyone_to_another_site(as_executive):
+    for form in ({"back": "https://evil.example/"}, {"back": "//evil.example/", "bulk": "confirm"}):
+        response = as_executive.submit("/dashboard/requests", form, page="/dashboard/requests")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard/requests")
+
+
 def test_a_board_member_never_confirms_their_own_request(app, as_executive):
     """Delegation lets a board vouch for others, not for itself: a board
     member who asks to be the unit's officer too waits for someone else."""

@@ -12,7 +12,7 @@ from ..sessions import active_sessions, device_label, end_session, log_in, log_o
 from ..throttle import LoginThrottle
 from ..timeutil import format_datetime
 from ..trainings.calendar import calendar_feed_url, end_calendar_feed, new_calendar_token
-from ..urls import parse_id, safe_next_url
+from ..urls import external_url, parse_id, safe_next_url
 from . import bp
 from .forms import (NO_UNIT, AdminSetupForm, ChangePasswordForm, CodeForm, EmailOnlyForm, JoinUnitForm, LoginForm, ProfileForm,
                     RegisterForm, ResetPasswordForm, unit_choices)
@@ -21,12 +21,8 @@ CHECK_MAIL = ("Wir haben dir eine E-Mail an {email} geschickt. Bitte klicke auf 
               "um deine Adresse zu bestätigen. Schau auch im Spam-Ordner nach.")
 
 
-def _external_url(endpoint, **values):
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
-
-
 def send_verification_mail(user):
-    link = _external_url("auth.verify_email", token=accounts.email_verification_token(user))
+    link = external_url("auth.verify_email", token=accounts.email_verification_token(user))
     send_mail_later(user.email, "Bitte bestätige deine E-Mail-Adresse", "verify_email", user=user, link=link)
 
 
@@ -66,8 +62,8 @@ def register():
             # and tell the owner by mail instead of the visitor here.
             existing = accounts.find_user_by_email(form.email.data)
             send_mail_later(existing.email, "Registrierung mit deiner E-Mail-Adresse", "already_registered",
-                            user=existing, login_link=_external_url("auth.login"),
-                            reset_link=_external_url("auth.forgot_password"))
+                            user=existing, login_link=external_url("auth.login"),
+                            reset_link=external_url("auth.forgot_password"))
         else:
             send_verification_mail(user)
         flash(CHECK_MAIL.format(email=accounts.normalize_email(form.email.data)), "success")
@@ -219,7 +215,7 @@ def forgot_password():
     if form.validate_on_submit():
         user = accounts.find_user_by_email(form.email.data)
         if user is not None:
-            link = _external_url("auth.reset_password", token=accounts.password_reset_token(user))
+            link = external_url("auth.reset_password", token=accounts.password_reset_token(user))
             send_mail_later(user.email, "Passwort zurücksetzen", "reset_password", user=user, link=link)
         flash("Wenn zu dieser Adresse ein Konto gehört, haben wir dir einen Link zum Zurücksetzen geschickt. "
               "Er ist zwei Stunden gültig.", "info")

@@ -2,13 +2,14 @@ from flask import Response, abort, current_app, redirect, render_template, reque
 from flask_login import current_user
 
 from ..models import Certificate
+from ..urls import external_url
 from . import bp
 from .issuing import find_certificate, normalize_code
 from .pdf import certificate_pdf
 
 
 def verify_url(code):
-    return current_app.config["BASE_URL"] + url_for("certificates.verify", code=code)
+    return external_url("certificates.verify", code=code)
 
 
 def get_viewable_certificate_or_404(code):

@@ -285,7 +285,7 @@ def decide_requests():
         action = "confirm" if request.form.get("bulk") == "confirm" else "decline" if request.form.get("bulk") == "decline" else None
     if not ids or action is None:
         flash("Bitte wähle mindestens eine Anfrage aus.", "error")
-        return redirect(request.form.get("back") or url_for("dashboard.requests"))
+        return redirect(_safe_back("dashboard.requests"))
     outcome = decide(ids, action, current_user._get_current_object(), _confirmable_units())
     for membership in outcome.decided:
         notify_decision(membership)
@@ -296,11 +296,12 @@ def decide_requests():
     if outcome.skipped:
         flash(f"{outcome.skipped} Anfrage(n) nicht entschieden: schon entschieden, nicht aus deinen Gliederungen "
               "oder deine eigenen (die bestätigt jemand anderes).", "warning")
-    return redirect(_safe_back(request.form.get("back")))
+    return redirect(_safe_back("dashboard.requests"))
 
 
-def _safe_back(value):
-    return safe_next_url(value) or url_for("dashboard.requests")
+def _safe_back(default_endpoint):
+    """The form's ``back`` path when it is on this site, else ``default_endpoint``."""
+    return safe_next_url(request.form.get("back")) or url_for(default_endpoint)
 
 
 @bp.route("/invitations")
@@ -349,8 +350,7 @@ def revoke_invitation_view(invitation_id):
     if revoke_invitation(invitation, current_user._get_current_object()):
         flash("Der Einladungslink ist zurückgezogen: Wer ihn jetzt öffnet, kann nur noch eine Anfrage stellen.",
               "success")
-    return redirect(_safe_back(request.form.get("back")) if request.form.get("back")
-                    else url_for("dashboard.invitations"))
+    return redirect(_safe_back("dashboard.invitations"))
 
 
 # --- managing units ------------------------------------------------------------

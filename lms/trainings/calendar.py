@@ -23,6 +23,7 @@ from icalendar import Calendar, Event
 
 from ..models import TrainingDate, TrainingRegistration, User
 from ..timeutil import to_local, utcnow
+from ..urls import external_url
 from . import bp
 from .dates import registration_of
 from .routes import training_or_404
@@ -50,7 +51,7 @@ def calendar_feed_url(user):
     """The absolute address of the user's feed, or None without one."""
     if not user.calendar_token:
         return None
-    return current_app.config["BASE_URL"] + url_for("trainings.calendar_feed", token=user.calendar_token)
+    return external_url("trainings.calendar_feed", token=user.calendar_token)
 
 
 def user_for_calendar_token(token):

@@ -30,8 +30,8 @@ from ..mail import send_mail_later
 from ..models import (Attendance, LessonProgress, Membership, QuizAttempt, Region, TrainingDate, TrainingRegistration,
                       User, db)
 from ..progress import latest_certificate, refresh_enrollments
-from ..timeutil import format_datetime, local_date, utcnow
-from ..urls import build_content_url
+from ..timeutil import end_of_local_day, format_datetime, local_date, utcnow
+from ..urls import external_url
 
 # Like certificate codes: no 0/O, 1/I/L, read off a slide and typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -307,10 +307,14 @@ def upcoming_for(user, course=None, now=None, limit=None):
     return trainings
 
 
-def _mail(user, subject, template, **context):
-    training = context["training"]
-    link = current_app.config["BASE_URL"] + build_content_url("trainings.detail", training_id=training.id)
-    send_mail_later(user.email, subject, template, user=user, link=link, when=describe_when(training), **context)
+def mail_context(training):
+    """What every mail about a date shows: the date, when, and its page."""
+    return {"training": training, "when": describe_when(training),
+            "link": external_url("trainings.detail", training_id=training.id)}
+
+
+def _mail(user, subject, template, training, **context):
+    send_mail_later(user.email, subject, template, user=user, **mail_context(training), **context)
 
 
 WEEKDAYS = ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So.")
@@ -456,15 +460,14 @@ def attendances_of(user_ids):
     return result
 
 
-def due_reminders(now=None, tz="Europe/Berlin"):
-    """Registrations for dates that start tomorrow (Berlin's calendar),
-    with their training and user."""
-    now = now or utcnow()
-    tomorrow = local_date(now, tz) + timedelta(days=1)
-    window = (now - timedelta(days=1), now + timedelta(days=3))
-    rows = (TrainingRegistration.select(TrainingRegistration, TrainingDate, User)
-            .join(TrainingDate).switch(TrainingRegistration).join(User)
-            .where((TrainingRegistration.status == "registered") & TrainingDate.cancelled_at.is_null()
-                   & (TrainingDate.starts_at > window[0]) & (TrainingDate.starts_at < window[1])))
-    return [r for r in rows if local_date(r.training.starts_at, tz) == tomorrow]
+def due_reminders(course, now=None, tz="Europe/Berlin"):
+    """Registrations for dates of ``course`` that start tomorrow (Berlin's
+    calendar), with their training and user."""
+    today = local_date(now or utcnow(), tz)
+    return list(TrainingRegistration.select(TrainingRegistration, TrainingDate, User)
+                .join(TrainingDate).switch(TrainingRegistration).join(User)
+                .where((TrainingRegistration.status == "registered") & TrainingDate.cancelled_at.is_null()
+                       & (TrainingDate.course == course)
+                       & (TrainingDate.starts_at > end_of_local_day(today, tz))
+                       & (TrainingDate.starts_at <= end_of_local_day(today + timedelta(days=1), tz))))
 
