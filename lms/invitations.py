@@ -11,7 +11,7 @@ at the same moment, exactly one of them gets it.
 A link that no longer works still lets the person register or join, as a
 pending request (``InvitationCheck.message`` says why).
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import segno
@@ -116,11 +116,18 @@ class InvitationCheck:
     invitation: Invitation | None
     unit_id: int | None
     function: str | None
-    problem: str | None  # "tampered", "revoked", "expired", "used_up", "unit_retired"
+    problem: str | None  # "tampered", "revoked", "expired", "used_up", "unit_retired", "own_link"
 
     @property
     def valid(self):
         return self.problem is None
+
+    def for_user(self, user):
+        """The check as it holds for ``user``: whoever created a link vouches
+        for someone else with it, never for themselves."""
+        if self.valid and self.invitation.created_by_id == user.id:
+            return replace(self, problem="own_link")
+        return self
 
     def matches(self, unit_id, function):
         """Whether the person chose exactly what the invitation is for."""
@@ -137,6 +144,8 @@ class InvitationCheck:
             return "Dieser Einladungslink ist schon so oft benutzt worden, wie er gilt." + after
         if self.problem == "revoked":
             return "Dieser Einladungslink wurde zurückgezogen." + after
+        if self.problem == "own_link":
+            return "Einen Einladungslink, den du selbst erstellt hast, kannst du nicht für dich nutzen."
         if self.problem == "unit_retired":
             return "Die Gliederung dieses Einladungslinks gibt es nicht mehr."
         return None

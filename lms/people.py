@@ -83,10 +83,7 @@ def request_membership(user, unit, function, invitation_check=None):
                                      confirmed_via="self")
         invitation = invitation_check.invitation if invitation_check is not None else None
         genuine = invitation is not None and invitation_check.matches(unit.id, function)
-        # Whoever created a link vouches for someone else with it, never for
-        # themselves: used by its creator it is a plain request.
-        own_link = genuine and invitation.created_by_id == user.id
-        confirms = genuine and not own_link and invitation_check.valid and consume_invitation(invitation, now)
+        confirms = genuine and invitation_check.for_user(user).valid and consume_invitation(invitation, now)
         if request is not None and not confirms:
             raise PeopleError(f"Deine Anfrage als {_label(function)} in {unit.display_name} wartet schon auf "
                               "Bestätigung.")

@@ -17,11 +17,11 @@ from pathlib import Path
 
 from .audit import record
 from .content.rendering import render_markdown
-from .models import (Attendance, Certificate, LessonProgress, LoginAttempts, Membership, QuizAttempt, ReminderLog,
+from .models import (Attendance, Certificate, LessonProgress, Membership, QuizAttempt, ReminderLog,
                      SiteSetting, SiteText, TrainingDate, TrainingRegistration, User, db)
 from .sessions import end_all_sessions
 from .settings import setting, store_setting
-from .throttle import account_hash
+from .throttle import LoginThrottle
 from .timeutil import utcnow
 from .trainings.dates import describe_when, release_places
 
@@ -148,7 +148,7 @@ def anonymise(user, actor=None, reason="Konto gelöscht"):
         Certificate.update(holder_name="", unit_name="", anonymized_at=now).where(
             Certificate.user == user.id).execute()
         ReminderLog.update(email="").where(ReminderLog.user == user.id).execute()
-        LoginAttempts.delete().where(LoginAttempts.account == account_hash(user.email)).execute()
+        LoginThrottle.clear_account(user.email)
         end_all_sessions(user)
         User.update(name=DELETED_NAME, search_key="", email=f"geloescht-{user.id}-{secrets.token_hex(4)}@invalid",
                     password_hash="!", is_trainer=False,

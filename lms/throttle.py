@@ -23,6 +23,7 @@ from datetime import timedelta
 
 from peewee import IntegrityError
 
+from .accounts import normalize_email
 from .models import LoginAttempts, db
 from .timeutil import utcnow
 
@@ -40,7 +41,7 @@ def _digest(text):
 
 
 def account_hash(email):
-    return _digest("account:" + (email or "").strip().lower())
+    return _digest("account:" + normalize_email(email))
 
 
 class LoginThrottle:
@@ -58,7 +59,7 @@ class LoginThrottle:
                    timedelta(minutes=config["LOGIN_THROTTLE_MINUTES"]))
 
     def _pair_key(self, email, address):
-        return "pair:" + _digest(f"{(email or '').strip().lower()}|{address or '-'}")
+        return "pair:" + _digest(f"{normalize_email(email)}|{address or '-'}")
 
     def _address_key(self, address):
         return "address:" + _digest(address or "-")
@@ -106,9 +107,11 @@ class LoginThrottle:
                 return Claim(True)
         return Claim(False, now + timedelta(seconds=5))  # too many at once: ask to wait a moment
 
-    def succeeded(self, email, address):
-        """A correct password (and code): this pair starts over."""
+    def succeeded(self, email, address, now=None):
+        """A correct password (and code): this pair starts over, and keys
+        nobody used for a day are forgotten."""
         LoginAttempts.delete().where(LoginAttempts.key == self._pair_key(email, address)).execute()
+        self.sweep(now)
 
     @staticmethod
     def clear_account(email):
@@ -116,7 +119,7 @@ class LoginThrottle:
         LoginAttempts.delete().where(LoginAttempts.account == account_hash(email)).execute()
 
     def sweep(self, now=None):
-        """Forget keys unused for a day (called now and then, e.g. on success)."""
+        """Forget keys unused for a day that hold nobody back."""
         now = now or utcnow()
         LoginAttempts.delete().where((LoginAttempts.updated_at < now - timedelta(days=1))
                                      & (LoginAttempts.next_allowed_at < now)).execute()

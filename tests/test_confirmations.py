@@ -306,6 +306,7 @@ def test_nobody_confirms_themselves_with_a_link_they_created(app, as_executive):
     Unit.update(board_confirms=True).where(Unit.name == "Köln").execute()
     as_board = browser_for(app, board)
     link = invitation_link(as_board, "Köln", "officer")
+    assert "den du selbst erstellt hast" in as_board.text(link)[1]  # the link's page says so first
     response = as_board.submit(link, page=link, follow_redirects=True)
     assert "Einen Einladungslink, den du selbst erstellt hast, kannst du nicht für dich nutzen." \
         in response.get_data(as_text=True)

@@ -169,6 +169,16 @@ def test_a_successful_login_clears_the_pair(client, learner):
         assert fail_login(client, learner.email).status_code == 200
 
 
+def test_a_successful_login_forgets_keys_unused_for_a_day(app, client, learner):
+    """The table does not grow forever: old keys that hold nobody back go."""
+    with freeze_time(datetime.utcnow() - timedelta(days=2)):
+        fail_login(client, "fremd@example.org", address="203.0.113.9")
+    fail_login(client, "fremd@example.org", address="203.0.113.10")
+    assert LoginAttempts.select().count() == 4  # a pair and an address each
+    client.login(learner.email)
+    assert LoginAttempts.select().count() == 2  # today's stay
+
+
 def test_a_password_reset_clears_the_accounts_delays(app, client, learner, mail_sink):
     for _ in range(6):
         fail_login(client, learner.email)

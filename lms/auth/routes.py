@@ -76,7 +76,12 @@ def invitation(token):
     """Where an invitation link leads: what it is for, whether it still
     works, and the way to register or (logged in) to take it up."""
     check = check_invitation(token)
-    unit = Unit.get_or_none(Unit.id == check.unit_id) if check.unit_id is not None else None
+    if current_user.is_authenticated:
+        check = check.for_user(current_user)
+    if check.invitation is not None:
+        unit = check.invitation.unit  # read with the invitation
+    else:  # an edited link may still name a unit, to prefill a request
+        unit = Unit.get_or_none(Unit.id == check.unit_id) if check.unit_id is not None else None
     return render_template("auth/invitation.html", check=check, unit=unit, token=token,
                            function_label=Membership.FUNCTIONS.get(check.function, ""))
 
@@ -97,11 +102,8 @@ def accept_invitation(token):
         flash(str(error), "error")
         return redirect(url_for("auth.account"))
     if membership.pending:
-        own_link = check.invitation is not None and check.invitation.created_by_id == current_user.id
-        why = ("Einen Einladungslink, den du selbst erstellt hast, kannst du nicht für dich nutzen." if own_link
-               else check.message() or "")
         flash(f"Deine Anfrage als {membership.function_label} in {unit.display_name} wartet auf Bestätigung. "
-              + why, "warning")
+              + (check.for_user(current_user).message() or ""), "warning")
     else:
         flash(f"Willkommen! Du bist jetzt als {membership.function_label} in {unit.display_name} eingetragen.",
               "success")
@@ -369,20 +371,22 @@ def hand_over(membership_id):
     return redirect(url_for("auth.handover_invitation", invitation_id=invitation.id))
 
 
+def _own_handover_or_404(invitation_id):
+    return (Invitation.select(Invitation, Unit).join(Unit)
+            .where((Invitation.id == invitation_id) & (Invitation.created_by == current_user.id)
+                   & Invitation.handover_from.is_null(False)).first()) or abort(404)
+
+
 @bp.route("/account/handover/<id:invitation_id>")
 def handover_invitation(invitation_id):
-    invitation = (Invitation.select(Invitation, Unit).join(Unit)
-                  .where((Invitation.id == invitation_id) & (Invitation.created_by == current_user.id)
-                         & Invitation.handover_from.is_null(False)).first()) or abort(404)
+    invitation = _own_handover_or_404(invitation_id)
     link = invitation_url(invitation)
     return render_template("auth/handover.html", invitation=invitation, link=link, qr=qr_svg(link))
 
 
 @bp.route("/account/handover/<id:invitation_id>/revoke", methods=["POST"])
 def revoke_handover(invitation_id):
-    invitation = (Invitation.select(Invitation, Unit).join(Unit)
-                  .where((Invitation.id == invitation_id) & (Invitation.created_by == current_user.id)
-                         & Invitation.handover_from.is_null(False)).first()) or abort(404)
+    invitation = _own_handover_or_404(invitation_id)
     revoke_invitation(invitation, current_user._get_current_object())
     flash("Der Übergabe-Link ist zurückgezogen.", "success")
     return redirect(url_for("auth.account"))
