@@ -7,10 +7,14 @@ and kept in ``g`` for the rest of it, so a page that needs the content
 revision, the units revision and the names switch asks the database once.
 """
 import secrets
+import threading
 
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 
 from .models import SiteSetting, db
+
+# Re-entrant: building one snapshot may read another (the map reads the units).
+_build_lock = threading.RLock()
 
 
 def _all_settings():
@@ -42,3 +46,17 @@ def new_revision(key):
     """Mark what ``key`` stands for as changed: a new random stamp, so
     concurrent changes never end up with the same stamp."""
     return store_setting(key, secrets.token_hex(8))
+
+
+def per_revision(revision_key, name, build):
+    """``build(revision)``, kept in the app under ``name`` until the stamp
+    of ``revision_key`` changes: every worker sees a change on its next
+    request and builds once, however many threads ask at that moment."""
+    revision = setting(revision_key, "")
+    cached = current_app.extensions.get(name)
+    if cached is None or cached[0] != revision:
+        with _build_lock:
+            cached = current_app.extensions.get(name)
+            if cached is None or cached[0] != revision:
+                cached = current_app.extensions[name] = (revision, build(revision))
+    return cached[1]

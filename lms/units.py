@@ -10,9 +10,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-import threading
-
-from flask import current_app, has_app_context
+from flask import has_app_context
 
 from . import settings
 from .audit import record
@@ -21,7 +19,6 @@ from .models import Membership, Region, Unit, db
 from .timeutil import utcnow
 
 UNITS_REVISION = "units_revision"
-_lock = threading.Lock()
 
 REQUIRED_COLUMNS = ("name", "kind", "region")
 OPTIONAL_COLUMNS = ("area_type", "regierungsbezirk")
@@ -114,12 +111,7 @@ def all_units():
     these rows."""
     if not has_app_context():
         return _load_units()
-    revision = settings.setting(UNITS_REVISION, "")
-    cached = current_app.extensions.get("lms_units")
-    if cached is None or cached[0] != revision:
-        with _lock:
-            cached = current_app.extensions["lms_units"] = (revision, _load_units())
-    return cached[1]
+    return settings.per_revision(UNITS_REVISION, "lms_units", lambda revision: _load_units())
 
 
 def _load_units():

@@ -14,7 +14,7 @@ from ..people import (PeopleError, add_membership, can_reopen, decide_requests a
 from ..permissions import can_manage_trainings, confirming_unit_ids, is_executive, may_confirm
 from ..privacy import dashboard_shows_names
 from ..timeutil import end_of_local_day, utcnow
-from ..settings import setting
+from ..settings import per_revision, setting
 from ..units import (UNITS_REVISION, UnitChangeError, all_units, merge_units, retire_unit, save_unit,
                      set_board_confirms)
 from ..urls import date_arg, page_arg, safe_next_url
@@ -39,26 +39,17 @@ def moment_from_args():
     return at if at is not None and at < utcnow() else None
 
 
-def per_units_revision(name, build):
-    """build(), kept in the app under ``name`` until the units revision changes."""
-    revision = setting(UNITS_REVISION, "")
-    cached = current_app.extensions.get(name)
-    if cached is None or cached[0] != revision:
-        cached = current_app.extensions[name] = (revision, build())
-    return cached[1]
-
-
 def unit_paths():
     """{unit id: path of its page}, built once per units revision (the
     overview links every unit twice; url_for costs more than the rest)."""
-    return per_units_revision("lms_unit_paths", lambda: {
+    return per_revision(UNITS_REVISION, "lms_unit_paths", lambda revision: {
         unit.id: url_for("dashboard.unit", unit_id=unit.id) for unit in all_units()})
 
 
 def unit_tiles():
     """{unit id: cell of its tile on the map}, placed once per units revision
     (retired units too: a past date shows them in the same place)."""
-    return per_units_revision("lms_unit_tiles", lambda: place_units(
+    return per_revision(UNITS_REVISION, "lms_unit_tiles", lambda revision: place_units(
         all_units(), load_positions(current_app.config["UNIT_POSITIONS_CSV"])))
 
 
