@@ -25,8 +25,7 @@ from flask import current_app
 from peewee import Case, fn
 
 from .catalog import published_courses
-from .models import (Certificate, Course, Enrollment, Lesson, LessonProgress, Membership, Module, Quiz, QuizAttempt,
-                     Region, Unit, User, db)
+from .models import Certificate, Lesson, LessonProgress, Membership, Module, Quiz, QuizAttempt, Unit, db
 from .database import parse_timestamp, raw_rows
 from .progress import as_datetime, required_steps
 from .timeutil import utcnow
@@ -57,10 +56,6 @@ def required_course():
 def membership_running(at):
     """The function held at ``at``: confirmed by then, not ended by then."""
     return (Membership.confirmed_at <= at) & (Membership.ended_at.is_null() | (Membership.ended_at > at))
-
-
-def unit_existing(at):
-    return (Unit.created_at <= at) & (Unit.retired_at.is_null() | (Unit.retired_at > at))
 
 
 def certificate_valid(certificate, at):
@@ -125,22 +120,15 @@ class UnitStatus:
 def people_progress(course, user_ids_query, at=None):
     """PersonProgress per user id for the users the subquery selects.
 
-    For the present (``at`` None) the totals come from the Enrollment table;
-    for a past moment they are computed from the raw learning records."""
-    lesson_ids, quiz_ids = required_steps(course)
-    total = len(lesson_ids) + len(quiz_ids)
-    result = defaultdict(lambda: PersonProgress(steps_total=total))
+    For the present (``at`` None) the totals come from the Enrollment table,
+    read the same way as ``unit_coverage`` reads them; for a past moment they
+    are computed from the raw learning records."""
     if at is None:
-        at = utcnow()
-        enrollments = raw_rows(Enrollment.select(Enrollment.user, Enrollment.steps_done, Enrollment.started_at,
-                                                 Enrollment.last_activity_at)
-                               .where((Enrollment.course == course) & Enrollment.user.in_(user_ids_query)))
-        for user_id, steps_done, started_at, last_activity in enrollments:
-            person = result[user_id]
-            person.steps_done, person.started = steps_done, started_at is not None
-            person.last_activity = parse_timestamp(last_activity)
-    else:
-        _progress_at(course, user_ids_query, at, lesson_ids, quiz_ids, result)
+        user_ids_sql, params = user_ids_query.sql()
+        return _present_progress(course, user_ids_sql, params, utcnow())
+    lesson_ids, quiz_ids = required_steps(course)
+    result = defaultdict(lambda: PersonProgress(steps_total=len(lesson_ids) + len(quiz_ids)))
+    _progress_at(course, user_ids_query, at, lesson_ids, quiz_ids, result)
     _add_certificates(course, user_ids_query, at, result)
     return result
 
@@ -222,7 +210,7 @@ def unit_coverage(course, at=None, expiring_days=DEFAULT_EXPIRING_DAYS, unit_ids
     officers = _Officers(moment, only)
     memberships = officers.rows()
     if at is None:
-        progress = _present_progress(course, officers)
+        progress = _present_progress(course, officers.user_ids_sql(), officers.params, moment)
     else:
         progress = people_progress(course, officers.user_ids_query(), at)
 
@@ -269,26 +257,27 @@ class _Officers:
         return Membership.select(Membership.user).where(condition)
 
 
-def _present_progress(course, officers):
-    """``people_progress`` for now, in two raw queries (see _Officers)."""
+def _present_progress(course, user_ids_sql, params, now):
+    """``people_progress`` for now, from the Enrollment totals, in two raw
+    queries (see _Officers). ``user_ids_sql`` selects the user ids, with
+    ``params`` for its placeholders."""
     p = db.obj.param
     lesson_ids, quiz_ids = required_steps(course)
     total = len(lesson_ids) + len(quiz_ids)
     result = defaultdict(lambda: PersonProgress(steps_total=total))
     rows = db.execute_sql(
         "SELECT e.user_id, e.steps_done, e.started_at, e.last_activity_at FROM enrollment AS e "
-        f"WHERE e.course_id = {p} AND e.user_id IN ({officers.user_ids_sql()})",
-        [course.id, *officers.params]).fetchall()
+        f"WHERE e.course_id = {p} AND e.user_id IN ({user_ids_sql})",
+        [course.id, *params]).fetchall()
     for user_id, steps_done, started_at, last_activity in rows:
         person = result[user_id]
         person.steps_done, person.started = steps_done, started_at is not None
         person.last_activity = parse_timestamp(last_activity)
-    now = officers.moment
     certificates = db.execute_sql(
         "SELECT c.id, c.user_id, c.code, c.issued_at, c.expires_at, c.revoked_at, c.superseded_by_id "
         f"FROM certificate AS c WHERE c.course_id = {p} AND c.issued_at <= {p} "
-        f"AND c.user_id IN ({officers.user_ids_sql()}) ORDER BY c.issued_at DESC",
-        [course.id, Certificate.issued_at.db_value(now), *officers.params]).fetchall()
+        f"AND c.user_id IN ({user_ids_sql}) ORDER BY c.issued_at DESC",
+        [course.id, Certificate.issued_at.db_value(now), *params]).fetchall()
     _collect_certificates(certificates, now, result)
     return result
 

@@ -2,8 +2,9 @@
 
 Nothing is written twice: the guide is assembled from the stored, rendered
 lessons, handouts and the course's one-page summary. ``compile_guide``
-gathers the parts (a fixed handful of queries); the HTML print view and the
-PDF are two renderings of the same ``Guide``.
+gathers the parts from the in-memory catalog of published courses (no
+query); the HTML print view and the PDF are two renderings of the same
+``Guide``.
 """
 import hashlib
 import os
@@ -18,9 +19,9 @@ from fpdf.outline import TableOfContents
 from PIL import Image
 
 from .media import media_dir
-from .models import Handout, Lesson, Module
+from .catalog import published_course
+from .models import Module
 from .pdf import FONT, JUSOS_RED, TEXT_GREY, Document
-from .progress import published_modules
 from .timeutil import format_date
 
 TOC_LEVELS = 2  # modules and lessons; deeper headings stay out of the contents
@@ -84,16 +85,13 @@ class Guide:
 
 
 def compile_guide(course):
-    modules = list(published_modules(course))
-    lessons = list(Lesson.select().join(Module)
-                   .where((Module.course == course) & ~Module.is_retired & ~Lesson.is_retired)
-                   .order_by(Module.position, Lesson.position))
-    chapters = {m.id: GuideChapter(m) for m in modules}
-    for lesson in lessons:
-        chapters[lesson.module_id].lessons.append(lesson)
-    handouts = list(Handout.select().where((Handout.course == course) & ~Handout.is_retired)
-                    .order_by(Handout.position))
-    return Guide(course, [chapters[m.id] for m in modules], handouts)
+    """The Guide of ``course``: its published modules, lessons and handouts,
+    in course order, from the catalog (a retired course has none)."""
+    published = published_course(course.slug)
+    if published is None:
+        return Guide(course, [], [])
+    chapters = [GuideChapter(module, list(published.lessons_by_module[module.id])) for module in published.modules]
+    return Guide(course, chapters, list(published.handouts))
 
 
 def shift_headings(html, by):

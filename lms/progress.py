@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from peewee import EXCLUDED, JOIN, Case, fn
+from peewee import EXCLUDED, Case, fn
 
 from .catalog import published_course
 from .database import parse_timestamp
@@ -159,21 +159,17 @@ class CourseOutline:
         return self.next_step()
 
 
-def published_modules(course):
-    return Module.select().where((Module.course == course) & ~Module.is_retired).order_by(Module.position)
-
-
 @dataclass
 class LearnerRecords:
     """What one learner did in one course, read in one query (see
     ``learner_records``)."""
 
-    lessons: dict = field(default_factory=dict)  # lesson id -> (first seen, completed or None)
+    lessons: dict = field(default_factory=dict)  # lesson id (seen) -> completed at, or None
     passed: dict = field(default_factory=dict)  # quiz id -> latest passed submission
     certificates: list = field(default_factory=list)  # [Certificate], newest first
 
     def completed_since(self, lesson_id, since):
-        completed = self.lessons.get(lesson_id, (None, None))[1]
+        completed = self.lessons.get(lesson_id)
         return completed is not None and (since is None or completed > since)
 
     def passed_since(self, quiz_id, since):
@@ -213,7 +209,7 @@ def learner_records(user, course):
     rows = db.execute_sql(sql, (user.id, user.id, True, user.id, course.id)).fetchall()
     for kind, item_id, first, second, third, fourth, code in rows:
         if kind == 1:
-            records.lessons[item_id] = (parse_timestamp(first), parse_timestamp(second))
+            records.lessons[item_id] = parse_timestamp(second)
         elif kind == 2:
             records.passed[item_id] = parse_timestamp(first)
         else:
@@ -243,25 +239,23 @@ def build_outline(published, records, since=None):
     return outline
 
 
-def course_outline(course, user, since=None):
+def course_outline(course, user, since=None, records=None):
     """The course's published modules, lessons and quizzes with this user's
-    progress (pages use ``learner_view``)."""
+    progress (pages use ``learner_view``). ``records``: the user's
+    ``learner_records`` when already read."""
     published = published_course(course.slug)
     if published is None:  # retired: nothing left to complete
         return CourseOutline(course)
-    return build_outline(published, learner_records(user, course), since)
+    return build_outline(published, records if records is not None else learner_records(user, course), since)
 
 
-def record_lesson_view(user, lesson, course, records=None):
+def record_lesson_view(user, lesson, course, records):
     """Remember that the user opened the lesson (first time only).
 
-    Most views are repeat views: the learner's records (read anyway for the
-    page) decide, so they neither query again nor wait for the (single, on
-    SQLite) write lock."""
-    if records is not None and lesson.id in records.lessons:
-        return
-    if records is None and LessonProgress.select().where(
-            (LessonProgress.user == user) & (LessonProgress.lesson == lesson)).exists():
+    Most views are repeat views: the learner's records (``learner_records``,
+    read anyway for the page) decide, so they neither query again nor wait
+    for the (single, on SQLite) write lock."""
+    if lesson.id in records.lessons:
         return
     with db.atomic():
         inserted = (LessonProgress.insert(user=user, lesson=lesson, first_seen_at=utcnow())

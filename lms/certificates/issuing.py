@@ -6,7 +6,7 @@ from peewee import IntegrityError, fn
 
 from ..database import lock_rows
 from ..models import Attendance, Certificate, LessonProgress, QuizAttempt, TrainingDate, User, db
-from ..progress import course_outline, latest_certificate
+from ..progress import course_outline, learner_records
 from ..timeutil import add_months, format_date, utcnow
 
 # No 0/O, 1/I/L: codes are read off paper and typed in by hand.
@@ -48,9 +48,10 @@ def issue_certificate_if_complete(user, course):
     """
     with db.atomic():
         lock_rows(User.select(User.id).where(User.id == user.id)).execute()
-        previous = latest_certificate(user, course)
+        records = learner_records(user, course)  # certificates newest first
+        previous = records.certificates[0] if records.certificates else None
         since = previous.issued_at if previous else None
-        if not course_outline(course, user, since=since).is_complete:
+        if not course_outline(course, user, since=since, records=records).is_complete:
             return None
         certificate = _create_certificate(user, course, completion_note(user, course, since))
         (Certificate.update(superseded_by=certificate)

@@ -22,7 +22,7 @@ from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from ..timeutil import format_date, to_local
+from ..timeutil import format_date, local_date
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -78,7 +78,7 @@ def to_xlsx(columns, rows, title, tz="Europe/Berlin"):
             if isinstance(value, datetime):
                 # Only dates need a cell object (for the TT.MM.JJJJ format);
                 # plain values are much cheaper for openpyxl to write.
-                cell = WriteOnlyCell(sheet, value=to_local(value, tz).date())
+                cell = WriteOnlyCell(sheet, value=local_date(value, tz))
                 cell.number_format = "DD.MM.YYYY"
                 values.append(cell)
             else:
@@ -107,7 +107,7 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 def table_download(file_format, columns, rows, title, basename, moment, tz="Europe/Berlin"):
     """A CSV or XLSX download of ``rows``, named ``<basename>-<Berlin date of
     moment>.<format>`` (the date people read, not the UTC one)."""
-    stamp = to_local(moment, tz).strftime("%Y-%m-%d")
+    stamp = local_date(moment, tz).isoformat()
     if file_format == "csv":
         data, content_type = to_csv(columns, rows, tz), CSV_CONTENT_TYPE
     else:
