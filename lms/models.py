@@ -404,16 +404,27 @@ class Attendance(BaseModel):
     date's code. A learning record like any other: never deleted. A tick
     taken back sets ``withdrawn_at`` and withdraws what it completed."""
 
+    # What attending completes, by the course's ``completion.attendance``:
+    # nothing, the lessons of the date's modules, or those modules whole
+    # (their quizzes too). Content files may name only these.
+    COMPLETION_RULES = ("none", "lessons", "module")
+    # How the attendance was recorded (``recorded_via``).
+    RECORDED_VIA = {"trainer": "von der Leitung des Termins eingetragen", "code": "mit dem Anwesenheitscode"}
+
     training = ForeignKeyField(TrainingDate, backref="attendances")
     user = ForeignKeyField(User, backref="attendances")
     recorded_at = DateTimeField(default=utcnow)
-    recorded_via = CharField(max_length=16)  # "trainer" or "code"
+    recorded_via = CharField(max_length=16)  # a key of RECORDED_VIA
     recorded_by = ForeignKeyField(User, null=True, backref="attendances_recorded")
     withdrawn_at = DateTimeField(null=True)
     withdrawn_by = ForeignKeyField(User, null=True, backref="attendances_withdrawn")
 
     class Meta:
         indexes = ((("training", "user"), True),)
+
+    @property
+    def recorded_via_label(self):
+        return self.RECORDED_VIA.get(self.recorded_via, self.recorded_via)
 
 
 class LessonProgress(BaseModel):

@@ -73,9 +73,6 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-ATTENDANCE_ROUTES = {"trainer": "von der Leitung des Termins eingetragen", "code": "mit dem Anwesenheitscode"}
-
-
 def user_data(user):
     """Everything the platform stores about ``user``, as JSON-ready data."""
     memberships = Membership.select().where(Membership.user == user.id).order_by(Membership.started_at)
@@ -118,7 +115,7 @@ def user_data(user):
                                     "cancelled_at": _iso(r.cancelled_at)} for r in registrations],
         "training_attendance": [{"training": a.training.title, "when": describe_when(a.training),
                                  "recorded_at": _iso(a.recorded_at),
-                                 "recorded_how": ATTENDANCE_ROUTES.get(a.recorded_via, a.recorded_via),
+                                 "recorded_how": a.recorded_via_label,
                                  "withdrawn_at": _iso(a.withdrawn_at)} for a in attendances],
     }
 

@@ -215,6 +215,30 @@ def test_the_attendee_export_is_named_by_berlins_date(client, executive, booked)
                 f'attachment; filename="teilnehmende-{booked.id}-2026-03-02.{file_format}"')
 
 
+def test_the_attendee_export_names_the_unit_of_the_officer_function_first(as_executive, booked):
+    both = make_user("beides@example.org", "Bea Beides", unit_name="Bonn", function="board")
+    Membership.create(user=both, unit=Unit.get(Unit.name == "Köln"), function="officer",
+                      started_at=utcnow() - timedelta(days=30), confirmed_at=utcnow() - timedelta(days=30))
+    register(booked, both)
+    register(booked, make_user("ohne@example.org", "Otto Ohne"))
+    rows = list(csv.reader(io.StringIO(as_executive.get(f"/trainings/manage/{booked.id}/attendees.csv")
+                                       .data.decode("utf-8-sig")), delimiter=";"))
+    units = {row[1]: row[2] for row in rows[1:]}
+    assert units["beides@example.org"] == "UB Köln" and units["ohne@example.org"] == ""
+
+
+def test_the_attendee_export_runs_as_many_queries_with_more_attendees(as_executive, booked, count_queries):
+    url = f"/trainings/manage/{booked.id}/attendees.csv"
+    as_executive.get(url)
+    with count_queries() as few:
+        as_executive.get(url)
+    for person in people(4, unit_name="Köln"):
+        register(booked, person)
+    with count_queries() as many:
+        as_executive.get(url)
+    assert len(many) == len(few)
+
+
 def test_a_learner_may_neither_manage_dates_nor_export_attendees(logged_in, booked):
     for url in ("/trainings/manage/", "/trainings/manage/new", f"/trainings/manage/{booked.id}",
                 f"/trainings/manage/{booked.id}/attendees.csv", f"/trainings/manage/{booked.id}/attendees.xlsx"):

@@ -10,8 +10,8 @@ import pytest
 from freezegun import freeze_time
 
 from lms.coverage import people_progress, unit_coverage
-from lms.models import (Attendance, Certificate, Course, LessonProgress, Membership, QuizAttempt, TrainingDate,
-                        TrainingRegistration, Unit, User)
+from lms.models import (Attendance, Certificate, Course, Enrollment, LessonProgress, Membership, QuizAttempt,
+                        TrainingDate, TrainingRegistration, Unit, User)
 from lms.reminders import send_reminders
 from lms.timeutil import format_datetime, utcnow
 from lms.trainings.dates import (TrainingError, attend_with_code, cancel_registration, cancel_training,
@@ -345,6 +345,38 @@ def test_a_withdrawn_tick_withdraws_what_it_completed(app):
     record_attendance(training, person, "trainer")  # ticked again
     assert LessonProgress.select().where(LessonProgress.completed_at.is_null(False)).count() == len(
         module_lessons("grundlagen"))
+
+
+def test_the_trainers_list_credits_each_person_ticked_and_takes_back_an_untick(app):
+    set_rule("module")
+    trainer = make_user("tina@example.org", is_trainer=True)
+    training = gen_training(starts_in=timedelta(hours=-1), modules=["grundlagen", "praxis"])
+    people = [make_user(f"p{n}@example.org", f"Person {n}") for n in range(3)]
+    for person in people:
+        sign_up(person, training, now=training.starts_at - timedelta(days=1))
+    assert set_attendance(training, [people[0].id, people[1].id], trainer) == (2, 0)
+    steps = {e.user_id: e.steps_done for e in Enrollment.select()}
+    assert steps[people[0].id] == steps[people[1].id] > 0 and steps.get(people[2].id, 0) == 0
+    assert {c.user_id for c in Certificate.select()} == {people[0].id, people[1].id}
+    assert set_attendance(training, [people[0].id], trainer) == (0, 1)
+    assert Enrollment.get(Enrollment.user == people[1]).steps_done == 0
+    assert Enrollment.get(Enrollment.user == people[0]).steps_done == steps[people[0].id]
+
+
+def test_after_a_certificate_attending_completes_again_what_it_covers(app):
+    set_rule("module")
+    person = make_user("p@example.org")
+    with freeze_time("2026-01-10 10:00:00"):
+        first = record_attendance(gen_training(starts_in=timedelta(hours=-1), modules=["grundlagen", "praxis"]),
+                                  person, "trainer")
+    assert Certificate.select().count() == 1
+    with freeze_time("2026-03-10 10:00:00"):
+        second = record_attendance(gen_training(starts_in=timedelta(hours=-1), modules=["grundlagen"]),
+                                   person, "trainer")
+    by_lesson = {p.lesson_id: p.attendance_id for p in LessonProgress.select()}
+    assert {by_lesson[lesson] for lesson in module_lessons("grundlagen")} == {second.id}
+    assert {by_lesson[lesson] for lesson in module_lessons("praxis")} == {first.id}
+    assert QuizAttempt.select().where(QuizAttempt.attendance == second).count() == 1
 
 
 def test_lessons_read_online_keep_their_own_record(app):

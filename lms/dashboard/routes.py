@@ -14,6 +14,7 @@ from ..people import (PeopleError, add_membership, can_reopen, decide_requests a
 from ..permissions import can_manage_trainings, confirming_unit_ids, is_executive, may_confirm
 from ..privacy import dashboard_shows_names
 from ..timeutil import end_of_local_day, utcnow
+from ..trainings.dates import attendances_of
 from ..settings import per_revision, setting
 from ..units import (UNITS_REVISION, UnitChangeError, all_units, merge_units, retire_unit, save_unit,
                      set_board_confirms)
@@ -24,7 +25,7 @@ from .exports import table_download
 from .forms import AddPersonForm, InviteForm, MergeForm, MoveForm, UnitForm, active_unit_choices
 from .tables import (CERTIFICATE_FILTERS, PAGE_SIZE, PEOPLE_COLUMNS, UNIT_COLUMNS, PeopleFilter, UnitFilter,
                      course_quizzes, earlier_memberships, people_export_rows, people_rows, quiz_results,
-                     unit_attendance, unit_export_rows, upcoming_trainings_by_region)
+                     unit_export_rows, upcoming_trainings_by_region)
 from .tilemap import load_plates, load_positions, place_units, unit_map
 
 
@@ -141,7 +142,7 @@ def unit(unit_id):
         earlier=earlier_memberships(history), executive=executive, confirmer=confirmer, invitations=invitations,
         invite_form=InviteForm(prefix="invite"), add_form=AddPersonForm(prefix="add"), move_form=_move_form(), labels=STATUS_LABELS,
         reopenable={m.id for m in history if executive and can_reopen(m)}, people=people,
-        attendance=unit_attendance(list(people), at), manages_trainings=can_manage_trainings(current_user))
+        attendance=attendances_of(list(people), at), manages_trainings=can_manage_trainings(current_user))
 
 
 def person_labels(officers, current):

@@ -10,9 +10,10 @@ from peewee import JOIN, Case, fn
 
 from ..catalog import published_course
 from ..coverage import STATUS_LABELS, STATUSES, people_progress
-from ..models import Attendance, Membership, QuizAttempt, Region, TrainingDate, Unit, User, db
+from ..models import Membership, QuizAttempt, Region, Unit, User
 from ..timeutil import utcnow
 from ..search import foldings, matches
+from ..trainings.dates import upcoming_dates
 from ..urls import int_arg, page_arg
 
 UNIT_SORTS = {
@@ -255,33 +256,10 @@ def upcoming_trainings_by_region(now=None):
     """[(region name, [TrainingDate])]: the dates not cancelled that have not
     ended, soonest first, grouped by the region they are for; the dates for
     all of NRW come first, then the regions by name. Each date carries
-    ``registered`` and ``waiting`` (how many people). One query, in raw SQL
-    as the overview's coverage is (building it in peewee on every view of
-    the overview cost more than running it)."""
-    p = db.obj.param
-    count = "(SELECT COUNT(*) FROM training_registration AS g WHERE g.training_id = t.id AND g.status = {p})"
-    dates = TrainingDate.raw(
-        f"SELECT t.*, r.name AS region_name, {count.format(p=p)} AS registered, {count.format(p=p)} AS waiting"
-        " FROM training_date AS t LEFT OUTER JOIN region AS r ON r.id = t.region_id"
-        f" WHERE t.cancelled_at IS NULL AND t.ends_at > {p} ORDER BY t.starts_at, t.id",
-        "registered", "waiting", TrainingDate.ends_at.db_value(now or utcnow()))
+    ``registered`` and ``waiting`` (how many people). One query
+    (``upcoming_dates``)."""
     groups = defaultdict(list)
-    for training in dates:
+    for training in upcoming_dates(now, count_waiting=True):
         groups[training.region_name or ALL_NRW].append(training)
     return sorted(groups.items(), key=lambda group: (group[0] != ALL_NRW, group[0].casefold()))
 
-
-def unit_attendance(user_ids, at=None):
-    """Attendance of ``user_ids`` at live dates, newest date first, with
-    the date and the person: as recorded until ``at`` (default: now). A
-    tick taken back is left out, also for earlier days: it was a mistake,
-    and what it completed no longer counts for those days either."""
-    if not user_ids:
-        return []
-    recorded = Attendance.withdrawn_at.is_null()
-    if at is not None:
-        recorded &= Attendance.recorded_at <= at
-    return list(Attendance.select(Attendance, TrainingDate, User).join(TrainingDate)
-                .switch(Attendance).join(User, on=(Attendance.user == User.id))
-                .where(Attendance.user.in_(list(user_ids)) & recorded)
-                .order_by(TrainingDate.starts_at.desc(), User.search_key))

@@ -29,7 +29,7 @@ from ..database import lock_rows
 from ..mail import send_mail_later
 from ..models import (Attendance, LessonProgress, Membership, QuizAttempt, Region, TrainingDate, TrainingRegistration,
                       User, db)
-from ..progress import latest_certificate, refresh_enrollments
+from ..progress import learner_records, refresh_enrollments
 from ..timeutil import end_of_local_day, format_datetime, local_date, utcnow
 from ..urls import external_url
 
@@ -37,9 +37,6 @@ from ..urls import external_url
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
 MAX_DESCRIPTION = 10_000
-ATTENDANCE_RULES = {"none": "Teilnahme zählt nicht für den Kurs",
-                    "lessons": "Teilnahme erledigt die Lektionen der Module des Termins",
-                    "module": "Teilnahme erledigt die Module des Termins samt Quiz"}
 
 
 class TrainingError(ValueError):
@@ -183,10 +180,13 @@ def counts(training_ids):
     return result
 
 
-def places_left(training):
-    taken = (TrainingRegistration.select()
-             .where((TrainingRegistration.training == training) & (TrainingRegistration.status == "registered")).count())
-    return max(training.capacity - taken, 0)
+def places_left(training, registered=None):
+    """Free places; ``registered``: how many have a place, when known (from ``counts``)."""
+    if registered is None:
+        registered = (TrainingRegistration.select()
+                      .where((TrainingRegistration.training == training)
+                             & (TrainingRegistration.status == "registered")).count())
+    return max(training.capacity - registered, 0)
 
 
 def registration_of(user, training):
@@ -268,36 +268,45 @@ def _fill_free_places(training, now=None):
     return waiting
 
 
-def upcoming_for(user, course=None, now=None, limit=None):
-    """Dates not cancelled that have not ended, for ``user``: the dates of
-    the region of their unit first, then those for all of NRW, then the
-    rest, each soonest first. Each carries ``taken`` (places taken) and
-    ``my_status`` (the user's registration status or None), and its region.
+def upcoming_dates(now=None, user=None, course=None, limit=None, count_waiting=False):
+    """Dates not cancelled that have not ended (of ``course``, if given),
+    soonest first, each with its region and ``registered`` (how many have a
+    place), with ``count_waiting`` also ``waiting``. For a ``user`` the dates
+    of the region of their unit come first, then those for all of NRW, then
+    the rest, and each carries ``my_status`` (the user's registration status
+    or None).
 
-    One query in raw SQL: the start and course pages ask on every view, and
-    building this peewee query (three subqueries, a CASE) cost a learner's
-    course page more than a millisecond, more than running it."""
+    One query in raw SQL: the start, course and overview pages ask on every
+    view, and building this peewee query (subqueries, a CASE) cost a
+    learner's course page more than a millisecond, more than running it."""
     p = db.obj.param
-    sql = (
-        "SELECT t.*, r.name AS region_name,"
-        " (SELECT COUNT(*) FROM training_registration AS g"
-        f"  WHERE g.training_id = t.id AND g.status = {p}) AS taken,"
-        " (SELECT g.status FROM training_registration AS g"
-        f"  WHERE g.training_id = t.id AND g.user_id = {p} AND g.status <> {p}) AS my_status"
-        " FROM training_date AS t LEFT OUTER JOIN region AS r ON r.id = t.region_id"
-        f" WHERE t.cancelled_at IS NULL AND t.ends_at > {p}")
-    params = ["registered", user.id, "cancelled", TrainingDate.ends_at.db_value(now or utcnow())]
+    count = f"(SELECT COUNT(*) FROM training_registration AS g WHERE g.training_id = t.id AND g.status = {p})"
+    columns, params = [f"{count} AS registered"], ["registered"]
+    if count_waiting:
+        columns.append(f"{count} AS waiting")
+        params.append("waiting")
+    if user is not None:
+        columns.append("(SELECT g.status FROM training_registration AS g"
+                       f" WHERE g.training_id = t.id AND g.user_id = {p} AND g.status <> {p}) AS my_status")
+        params += [user.id, "cancelled"]
+    sql = (f"SELECT t.*, r.name AS region_name, {', '.join(columns)}"
+           " FROM training_date AS t LEFT OUTER JOIN region AS r ON r.id = t.region_id"
+           f" WHERE t.cancelled_at IS NULL AND t.ends_at > {p}")
+    params.append(TrainingDate.ends_at.db_value(now or utcnow()))
     if course is not None:
         sql += f" AND t.course_id = {p}"
         params.append(course.id)
-    # The user's home region: the unit of their running officer function,
-    # else of their latest confirmed one.
-    sql += (" ORDER BY CASE WHEN t.region_id = (SELECT u.region_id FROM membership AS m"
-            " JOIN unit AS u ON u.id = m.unit_id"
-            f" WHERE m.user_id = {p} AND m.confirmed_at IS NOT NULL AND m.ended_at IS NULL"
-            f" ORDER BY CASE WHEN m.function IN ({p}, {p}) THEN 0 ELSE 1 END, m.confirmed_at DESC LIMIT 1)"
-            " THEN 0 WHEN t.region_id IS NULL THEN 1 ELSE 2 END, t.starts_at, t.id")
-    params += [user.id, *Membership.OFFICER_FUNCTIONS]
+    sql += " ORDER BY "
+    if user is not None:
+        # The user's home region: the unit of their running officer
+        # function, else of their latest confirmed one.
+        sql += ("CASE WHEN t.region_id = (SELECT u.region_id FROM membership AS m"
+                " JOIN unit AS u ON u.id = m.unit_id"
+                f" WHERE m.user_id = {p} AND m.confirmed_at IS NOT NULL AND m.ended_at IS NULL"
+                f" ORDER BY CASE WHEN m.function IN ({p}, {p}) THEN 0 ELSE 1 END, m.confirmed_at DESC LIMIT 1)"
+                " THEN 0 WHEN t.region_id IS NULL THEN 1 ELSE 2 END, ")
+        params += [user.id, *Membership.OFFICER_FUNCTIONS]
+    sql += "t.starts_at, t.id"
     if limit:
         sql += f" LIMIT {p}"
         params.append(limit)
@@ -305,6 +314,12 @@ def upcoming_for(user, course=None, now=None, limit=None):
     for training in trainings:
         training.region = Region(id=training.region_id, name=training.region_name) if training.region_id else None
     return trainings
+
+
+def upcoming_for(user, course=None, now=None, limit=None):
+    """The ``upcoming_dates`` as ``user`` sees them: their region first,
+    with their registration status."""
+    return upcoming_dates(now, user=user, course=course, limit=limit)
 
 
 def mail_context(training):
@@ -362,102 +377,120 @@ def record_attendance(training, user, via, by=None, now=None):
         attendance = Attendance.get_or_none((Attendance.training == training) & (Attendance.user == user))
         if attendance is not None and attendance.withdrawn_at is None:
             return attendance
-        if attendance is None:
-            attendance = Attendance.create(training=training, user=user, recorded_at=now, recorded_via=via,
-                                           recorded_by=by)
-        else:
-            attendance.recorded_at, attendance.recorded_via, attendance.recorded_by = now, via, by
-            attendance.withdrawn_at = attendance.withdrawn_by = None
-            attendance.save()
-        _credit(attendance, training, user, now)
+        attendance = _record(training, user, attendance, via, by, now)
+        refresh_enrollments(training.course, [user.id])
     issue_certificate_if_complete(user, training.course)
+    return attendance
+
+
+def _record(training, user, attendance, via, by, now):
+    """Record a new attendance, or again the withdrawn ``attendance``, and
+    credit it (inside the caller's transaction; the caller refreshes the
+    enrollment)."""
+    if attendance is None:
+        attendance = Attendance.create(training=training, user=user, recorded_at=now, recorded_via=via,
+                                       recorded_by=by)
+    else:
+        attendance.recorded_at, attendance.recorded_via, attendance.recorded_by = now, via, by
+        attendance.withdrawn_at = attendance.withdrawn_by = None
+        attendance.save()
+    _credit(attendance, training, user, now)
     return attendance
 
 
 def withdraw_attendance(attendance, by, now=None):
     """Take a tick back: the attendance stays on record as withdrawn, and
     what it completed counts no more."""
-    now = now or utcnow()
     with db.atomic():
-        attendance.withdrawn_at, attendance.withdrawn_by = now, by
-        attendance.save()
-        (LessonProgress.update(completed_at=None, attendance=None)
-         .where(LessonProgress.attendance == attendance).execute())
-        QuizAttempt.update(passed=False).where(QuizAttempt.attendance == attendance).execute()
+        _withdraw(attendance, by, now or utcnow())
         refresh_enrollments(attendance.training.course, [attendance.user_id])
+
+
+def _withdraw(attendance, by, now):
+    """``withdraw_attendance`` inside the caller's transaction; the caller
+    refreshes the enrollment."""
+    attendance.withdrawn_at, attendance.withdrawn_by = now, by
+    attendance.save()
+    LessonProgress.update(completed_at=None, attendance=None).where(LessonProgress.attendance == attendance).execute()
+    QuizAttempt.update(passed=False).where(QuizAttempt.attendance == attendance).execute()
 
 
 def set_attendance(training, present_user_ids, by, now=None):
     """The trainer's list: those ticked attended, a tick taken away is
     withdrawn. Returns (recorded, withdrawn) counts."""
     with db.atomic():
-        return _set_attendance(training, set(present_user_ids), by, now)
+        return _set_attendance(training, set(present_user_ids), by, now or utcnow())
 
 
 def _set_attendance(training, present, by, now):
     current = {a.user_id: a for a in Attendance.select().where(Attendance.training == training)}
-    allowed = {r.user_id for r in _active_registrations(training)} | set(current)
-    recorded = withdrawn = 0
-    for user_id in sorted(present & allowed):
-        attendance = current.get(user_id)
-        if attendance is None or attendance.withdrawn_at is not None:
-            record_attendance(training, User.get_by_id(user_id), "trainer", by=by, now=now)
-            recorded += 1
-    for user_id, attendance in current.items():
-        if user_id not in present and attendance.withdrawn_at is None:
-            withdraw_attendance(attendance, by, now=now)
-            withdrawn += 1
-    if recorded or withdrawn:
-        record(by, "training.attendance", training, f"Anwesenheit bei „{training.title}“: {recorded} eingetragen, "
-                                                    f"{withdrawn} zurückgenommen.")
-    return recorded, withdrawn
+    signed_up = {user_id for user_id, in TrainingRegistration.select(TrainingRegistration.user)
+                  .where((TrainingRegistration.training == training) & (TrainingRegistration.status != "cancelled"))
+                  .tuples()}
+    to_record = sorted(user_id for user_id in present & (signed_up | set(current))
+                       if current.get(user_id) is None or current[user_id].withdrawn_at is not None)
+    to_withdraw = [a for user_id, a in current.items() if user_id not in present and a.withdrawn_at is None]
+    if not to_record and not to_withdraw:
+        return 0, 0
+    users = {u.id: u for u in User.select().where(User.id.in_(to_record))} if to_record else {}
+    for user_id in to_record:
+        _record(training, users[user_id], current.get(user_id), "trainer", by, now)
+    for attendance in to_withdraw:
+        _withdraw(attendance, by, now)
+    refresh_enrollments(training.course, to_record + [a.user_id for a in to_withdraw])
+    for user_id in to_record:
+        issue_certificate_if_complete(users[user_id], training.course)
+    record(by, "training.attendance", training,
+           f"Anwesenheit bei „{training.title}“: {len(to_record)} eingetragen, {len(to_withdraw)} zurückgenommen.")
+    return len(to_record), len(to_withdraw)
 
 
 def _credit(attendance, training, user, now):
-    """Complete what attending the date completes under the course's rule."""
+    """Complete what attending the date completes under the course's rule:
+    what is not completed since the latest certificate (all of it before
+    the first)."""
     course = training.course
     rule = (course.completion or {}).get("attendance", "none")
     published = published_course(course.slug)
     if rule == "none" or published is None:
         return
-    certificate = latest_certificate(user, course)
-    since = certificate.issued_at if certificate else None
-    for module in published.modules:
-        if module.slug not in training.module_slugs:
-            continue
-        for lesson in published.lessons_by_module[module.id]:
-            progress = LessonProgress.get_or_none((LessonProgress.user == user) & (LessonProgress.lesson == lesson.id))
-            if progress is None:
-                LessonProgress.create(user=user, lesson=lesson.id, first_seen_at=now, completed_at=now,
-                                      attendance=attendance)
-            elif progress.completed_at is None or (since is not None and progress.completed_at <= since):
-                progress.completed_at, progress.attendance = now, attendance
-                progress.save()
+    records = learner_records(user, course)
+    since = records.certificates[0].issued_at if records.certificates else None
+    modules = [module for module in published.modules if module.slug in training.module_slugs]
+    lessons = [{"user": user.id, "lesson": lesson.id, "first_seen_at": now, "completed_at": now,
+                "attendance": attendance.id}
+               for module in modules for lesson in published.lessons_by_module[module.id]
+               if not records.completed_since(lesson.id, since)]
+    if lessons:
+        # A lesson seen before keeps its first view; the completion is this attendance's.
+        (LessonProgress.insert_many(lessons)
+         .on_conflict(conflict_target=[LessonProgress.user, LessonProgress.lesson],
+                      update={LessonProgress.completed_at: now, LessonProgress.attendance: attendance.id})
+         .execute())
+    if rule != "module":
+        return
+    for module in modules:
         quiz = next((q for q in published.quizzes if q.module_id == module.id and not q.is_final), None)
-        if rule == "module" and quiz is not None and not _passed_since(user, quiz, since):
+        if quiz is not None and not records.passed_since(quiz.id, since):
             QuizAttempt.create(user=user, quiz=quiz.id, token=secrets.token_urlsafe(16), started_at=now,
                                submitted_at=now, questions=[], max_score=0, score=0, passed=True,
                                attendance=attendance)
-    refresh_enrollments(course, [user.id])
 
 
-def _passed_since(user, quiz, since):
-    query = QuizAttempt.select().where((QuizAttempt.user == user) & (QuizAttempt.quiz == quiz.id)
-                                       & (QuizAttempt.passed == True))  # noqa: E712
-    return query.where(QuizAttempt.submitted_at > since).exists() if since else query.exists()
-
-
-def attendances_of(user_ids):
-    """{user id: [Attendance with its training]} not withdrawn, newest first."""
-    result = {user_id: [] for user_id in user_ids}
+def attendances_of(user_ids, at=None):
+    """The attendances of ``user_ids`` at live dates, with the date and the
+    person, newest date first: as recorded until ``at`` (default: now). A
+    tick taken back is left out, also for earlier days: it was a mistake,
+    and what it completed no longer counts for those days either."""
     if not user_ids:
-        return result
-    rows = (Attendance.select(Attendance, TrainingDate).join(TrainingDate)
-            .where(Attendance.user.in_(list(user_ids)) & Attendance.withdrawn_at.is_null())
-            .order_by(TrainingDate.starts_at.desc()))
-    for attendance in rows:
-        result[attendance.user_id].append(attendance)
-    return result
+        return []
+    recorded = Attendance.withdrawn_at.is_null()
+    if at is not None:
+        recorded &= Attendance.recorded_at <= at
+    return list(Attendance.select(Attendance, TrainingDate, User).join(TrainingDate)
+                .switch(Attendance).join(User, on=(Attendance.user == User.id))
+                .where(Attendance.user.in_(list(user_ids)) & recorded)
+                .order_by(TrainingDate.starts_at.desc(), User.search_key))
 
 
 def due_reminders(course, now=None, tz="Europe/Berlin"):

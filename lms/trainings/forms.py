@@ -9,10 +9,9 @@ DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class CheckboxList(SelectMultipleField):
-    """Several choices as a list of checkboxes (easier on a phone than a
-    multiple select)."""
+    """Several choices as checkboxes (easier on a phone than a multiple
+    select); the template draws each option."""
 
-    widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
 

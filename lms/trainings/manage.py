@@ -7,7 +7,7 @@ from peewee import JOIN
 from ..catalog import published_course
 from ..confirm import confirm_step, confirmed
 from ..dashboard.exports import table_download
-from ..models import Attendance, Region, TrainingDate, TrainingRegistration, User
+from ..models import Attendance, Membership, Region, TrainingDate, TrainingRegistration, Unit, User
 from ..coverage import required_course
 from ..timeutil import from_local, to_local, utcnow
 from . import manage_bp as bp
@@ -25,15 +25,19 @@ def index():
     now = utcnow()
     dates = list(TrainingDate.select(TrainingDate, Region).join(Region, JOIN.LEFT_OUTER)
                  .order_by(TrainingDate.starts_at.desc()))
-    upcoming = sorted((t for t in dates if t.ends_at > now and not t.is_cancelled), key=lambda t: t.starts_at)
-    past = [t for t in dates if t not in upcoming]
+    upcoming, past = [], []
+    for training in dates:
+        (upcoming if training.ends_at > now and not training.is_cancelled else past).append(training)
+    upcoming.reverse()  # soonest first
     return render_template("trainings/manage/index.html", upcoming=upcoming, past=past,
                            counts=counts([t.id for t in dates]))
 
 
 def _form(training=None):
+    """The form for a new date or for ``training``; on POST it holds what
+    was sent (WTForms reads the request itself)."""
     course = training.course if training else required_course()
-    form = TrainingForm(obj=None) if training is None else TrainingForm(data=_form_data(training))
+    form = TrainingForm(data=_form_data(training)) if training and request.method == "GET" else TrainingForm()
     published = published_course(course.slug)
     form.modules.choices = [(m.slug, m.title) for m in published.modules] if published else []
     form.region.choices = [(ALL_NRW, "ganz NRW")] + [(r.id, r.name) for r in Region.select().order_by(Region.name)]
@@ -82,10 +86,6 @@ def new():
 def edit(training_id):
     training = training_or_404(training_id)
     _, form = _form(training)
-    if request.method == "POST":
-        form = TrainingForm()
-        _, blank = _form(training)
-        form.modules.choices, form.region.choices = blank.modules.choices, blank.region.choices
     if form.validate_on_submit():
         try:
             promoted = update_training(training, _fields(form), current_user._get_current_object())
@@ -140,14 +140,27 @@ def attendance(training_id):
                            count=counts([training.id])[training.id])
 
 
+def current_units(user_ids):
+    """{user id: the name of the unit of their current membership}, chosen
+    as ``User.current_membership`` does (officer functions first, then the
+    latest confirmed), for everyone in one query."""
+    memberships = (Membership.select(Membership, Unit).join(Unit)
+                   .where(Membership.user.in_(user_ids) & Membership.is_running())
+                   .order_by(Membership.function.not_in(Membership.OFFICER_FUNCTIONS), Membership.confirmed_at.desc()))
+    units = {}
+    for membership in memberships:
+        units.setdefault(membership.user_id, membership.unit.display_name)
+    return units
+
+
 @bp.route("/<id:training_id>/attendees.<any(csv, xlsx):file_format>")
 def attendees_export(training_id, file_format):
     training = training_or_404(training_id)
-    rows = []
-    for user, registration, attended in attendee_rows(training):
-        membership = user.current_membership()
-        rows.append([user.name, user.email, membership.unit.display_name if membership else "",
-                     registration.status_label if registration else "ohne Anmeldung",
-                     "ja" if attended is not None and attended.withdrawn_at is None else "nein"])
+    attendees = attendee_rows(training)
+    units = current_units([user.id for user, _, _ in attendees])
+    rows = [[user.name, user.email, units.get(user.id, ""),
+             registration.status_label if registration else "ohne Anmeldung",
+             "ja" if attended is not None and attended.withdrawn_at is None else "nein"]
+            for user, registration, attended in attendees]
     return table_download(file_format, ATTENDEE_COLUMNS, rows, "Teilnehmende", f"teilnehmende-{training.id}", utcnow(),
                           current_app.config["TIMEZONE"])

@@ -7,8 +7,8 @@ from ..catalog import published_course
 from ..models import Attendance, TrainingDate
 from ..timeutil import utcnow
 from . import bp
-from .dates import (TrainingError, attend_with_code, cancel_registration, counts, places_left, registration_of,
-                    sign_up, upcoming_for)
+from .dates import (TrainingError, attend_with_code, attendances_of, cancel_registration, counts, places_left,
+                    registration_of, sign_up, upcoming_for)
 from .forms import AttendanceCodeForm
 
 
@@ -25,10 +25,7 @@ def module_titles(training):
 @bp.route("/")
 def index():
     upcoming = upcoming_for(current_user)
-    attended = list(Attendance.select(Attendance, TrainingDate).join(TrainingDate)
-                    .where((Attendance.user == current_user.id) & Attendance.withdrawn_at.is_null())
-                    .order_by(TrainingDate.starts_at.desc()))
-    return render_template("trainings/index.html", upcoming=upcoming, attended=attended)
+    return render_template("trainings/index.html", upcoming=upcoming, attended=attendances_of([current_user.id]))
 
 
 @bp.route("/<id:training_id>")
@@ -37,8 +34,9 @@ def detail(training_id):
     now = utcnow()
     attendance = Attendance.get_or_none((Attendance.training == training) & (Attendance.user == current_user.id)
                                         & Attendance.withdrawn_at.is_null())
+    count = counts([training.id])[training.id]
     return render_template("trainings/detail.html", training=training, registration=registration_of(current_user, training),
-                           attendance=attendance, places=places_left(training), count=counts([training.id])[training.id],
+                           attendance=attendance, places=places_left(training, count["registered"]), count=count,
                            modules=module_titles(training),
                            open_for_signup=not training.is_cancelled and now <= training.registration_deadline,
                            started=now >= training.starts_at)
