@@ -1,6 +1,7 @@
 """Data protection: privacy notice and consent, own data export, deletion by
 anonymisation, retention of inactive accounts, dashboard without names."""
 import io
+import re
 import json
 import zipfile
 from datetime import datetime, timedelta
@@ -11,6 +12,7 @@ from pypdf import PdfReader
 from lms.coverage import unit_coverage
 from lms.models import (Attendance, AuditLog, Certificate, Course, LessonProgress, Membership, QuizAttempt, SiteText,
                         TrainingRegistration, Unit, User)
+from lms.privacy import set_dashboard_shows_names
 from lms.timeutil import utcnow
 
 from .helpers import PASSWORD, Browser, gen_training, make_user
@@ -211,6 +213,25 @@ def test_retention_is_off_by_default(runner):
 
 
 # --- dashboard without names ---------------------------------------------------------------------
+
+
+def test_with_names_hidden_a_person_has_one_number_in_every_table_of_the_unit_page(app, admin, learner):
+    """Köln: the officer since January, a board member since today. The
+    lists show the newest first, the officer's card comes first: the officer
+    is Person 1 in the card, in the list of people and in the history alike."""
+    with app.app_context():
+        koeln = Unit.get(Unit.name == "Köln")
+        board = make_user("vorstand@example.org", "Vera Vorstand", unit_name="Köln", function="board")
+        earlier = datetime(2026, 1, 5)
+        Membership.update(started_at=earlier, confirmed_at=earlier).where(Membership.user == learner.id).execute()
+        set_dashboard_shows_names(False, admin)
+    html = browser_for(app, admin.email).text(f"/dashboard/units/{koeln.id}")[1]
+    assert "Vera Vorstand" not in html and learner.name not in html
+    assert re.search(r"<h3>Person 1 <span", html)  # the officer's card
+    # Everywhere the officer's function is named, it is Person 1; the board member is Person 2.
+    assert re.findall(r"Person (\d)</td>\s*<td>Mitgliederbeauftragte", html) and \
+        set(re.findall(r"Person (\d)</td>\s*<td>Mitgliederbeauftragte", html)) == {"1"}
+    assert set(re.findall(r"Person (\d)</td>\s*<td>Vorstand", html)) == {"2"}
 
 
 def test_the_dashboard_can_hide_officers_names(app, admin, learner):

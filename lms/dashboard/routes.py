@@ -135,23 +135,25 @@ def unit(unit_id):
     executive = is_executive(current_user)
     confirmer = may_confirm(current_user, unit.id)
     invitations = list(open_invitations([unit.id])) if confirmer else []
-    people = person_labels(status.officers if status else [], current)
+    officers = status.officers if status else []
+    people = person_labels(officers, current, history)
     return render_template(
         "dashboard/unit.html", course=course, unit=unit, status=status, current=current, history=history,
         requests=requests, quizzes=course_quizzes(course), results=quiz_results(officer_ids, at), at=at,
         earlier=earlier_memberships(history), executive=executive, confirmer=confirmer, invitations=invitations,
         invite_form=InviteForm(prefix="invite"), add_form=AddPersonForm(prefix="add"), move_form=_move_form(), labels=STATUS_LABELS,
         reopenable={m.id for m in history if executive and can_reopen(m)}, people=people,
-        attendance=attendances_of(list(people), at), manages_trainings=can_manage_trainings(current_user))
+        attendance=attendances_of({o.user_id for o in officers} | {m.user_id for m in current}, at), manages_trainings=can_manage_trainings(current_user))
 
 
-def person_labels(officers, current):
+def person_labels(officers, current, history):
     """{user id: how the unit page names the person}: the officers (as of
-    the page's date) and everyone with a running function, in the order the
-    page lists them; "Person 1", "Person 2" … while names are hidden, counted
-    as the officers' cards count them."""
+    the page's date), everyone with a running function and everyone in the
+    history, in the order the page lists them; "Person 1", "Person 2" …
+    while names are hidden, so one person has one number in every table."""
     people = {}
-    for user_id, name in [(o.user_id, o.name) for o in officers] + [(m.user_id, m.user.name) for m in current]:
+    for user_id, name in ([(o.user_id, o.name) for o in officers] + [(m.user_id, m.user.name) for m in current]
+                          + [(m.user_id, m.user.name) for m in history]):
         if user_id not in people:
             people[user_id] = name if dashboard_shows_names() else f"Person {len(people) + 1}"
     return people
