@@ -21,8 +21,8 @@ def result_page(client, attempt):
 
 def buttons(html):
     """(href, text) of the links styled as buttons in the page's action row."""
-    actions = html[html.index('<p class="actions">'):]
-    actions = actions[:actions.index("</p>")]
+    actions = html[html.index('<div class="actions">'):]
+    actions = actions[:actions.index("</div>")]
     return [(href, re.sub(r"\s+", " ", text).strip())
             for href, text in re.findall(r'<a class="button[^"]*" href="([^"]+)">(.*?)</a>', actions, re.S)]
 
