@@ -118,7 +118,7 @@ def _load_courses():
     courses = list(Course.select().where(~Course.is_retired).order_by(Course.title))
     modules = list(Module.select().join(Course).where(~Course.is_retired & ~Module.is_retired)
                    .order_by(Module.position))
-    lessons = list(Lesson.select(Lesson, Module).join(Module).join(Course)
+    lessons = list(Lesson.select().join(Module).join(Course)  # each gets its module below
                    .where(~Course.is_retired & ~Module.is_retired & ~Lesson.is_retired)
                    .order_by(Module.position, Lesson.position))
     quizzes = list(Quiz.select().join(Course).where(~Course.is_retired & ~Quiz.is_retired).order_by(Quiz.id))

@@ -9,9 +9,10 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from .content.source import SLUG
 from .forms import LmsForm, LmsSubform
 
-SLUG_VALIDATOR = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+SLUG_VALIDATOR = Regexp(SLUG,
                         message="Nur Kleinbuchstaben, Ziffern und einzelne Bindestriche (z. B. erster-kontakt).")
 
 

@@ -777,3 +777,59 @@ def test_matching_needs_two_distinct_pairs():
                      "pairs": [{"left": "A", "right": "1"}, {"left": "A", "right": "2"}]}, "quiz.yaml", errors)
     QUESTION_TYPES["matching"].parse(fields)
     assert any("links denselben Text" in e.message for e in errors)
+
+
+def test_problems_are_told_by_quiz_question_and_lesson_line_reading_each_file_once(app, monkeypatch):
+    from lms.content import authoring, quiz_data
+    from lms.content.source import ContentError
+    from lms.content.tree import lesson_key, module_positions, relative_path
+
+    with app.app_context():
+        tree = draft_tree("demo")
+    assert module_positions(tree) == {"grundlagen": 1, "praxis": 2}
+    assert module_positions({}) == {}
+    quiz = "quizzes/demo/grundlagen.yaml"
+    key = lesson_key("grundlagen", "erste-schritte")
+    lesson = relative_path("demo", key, tree[key], module_positions(tree))
+    title = authoring.parse_lesson(tree[key].text)[0]
+    parsed = []
+    for module in (authoring, quiz_data):
+        monkeypatch.setattr(module, "parse_yaml", lambda text, *args, real=module.parse_yaml: parsed.append(text)
+                            or real(text, *args))
+    problems = [ContentError(quiz, 7, "Zu kurz."), ContentError(quiz, 21, "Zu lang."),
+                ContentError(quiz, 2, "Zu niedrig."), ContentError(quiz, 8, "Frage 'einzel': Schon benannt."),
+                ContentError(lesson, 1, "Oben."), ContentError(lesson, None, "Ganz."),
+                ContentError("anderswo.md", 3, "Fremd.")]
+    assert authoring.describe_problems("demo", tree, problems) == [
+        "Quiz „Quiz: Grundlagen“, Frage „einzel“: Zu kurz.",
+        "Quiz „Quiz: Grundlagen“, Frage „mehrfach“: Zu lang.",
+        "Quiz „Quiz: Grundlagen“: Zu niedrig.",
+        "Quiz „Quiz: Grundlagen“: Frage 'einzel': Schon benannt.",
+        f"Lektion „{title}“, in den Angaben über dem Text: Oben.",
+        f"Lektion „{title}“: Ganz.",
+        str(problems[-1])]
+    assert len(parsed) == 2  # the quiz and the lesson, once each
+    parsed.clear()
+    assert authoring.describe_problems("demo", tree, problems[:2], own_key="quizzes/grundlagen") == [
+        "Frage „einzel“: Zu kurz.", "Frage „mehrfach“: Zu lang."]
+    assert len(parsed) == 1
+    parsed.clear()
+    assert authoring.describe_problems("demo", tree, problems[4:6], own_key=key) == [
+        "in den Angaben über dem Text: Oben.", "Ganz."]
+    assert parsed == []  # its own title is not shown, so not read
+
+
+def test_the_question_editor_reads_the_drafts_once_per_request(as_trainer, app, monkeypatch):
+    from lms.content import authoring
+
+    reads = []
+    real = authoring.draft_tree
+    monkeypatch.setattr(authoring, "draft_tree", lambda slug: reads.append(slug) or real(slug))
+    url = question_url("praxis", "true_false")
+    status, html = as_trainer.text(url)
+    assert status == 200 and "Grundlagen › " in html and reads == ["demo"]
+    response = as_trainer.client.post(url, data={"csrf_token": as_trainer.csrf_token(url), "id": "neu-tf",
+                                                 "prompt": "Stimmt das?", "answer": "true"})
+    assert response.status_code == 302 and reads == ["demo"] * 3  # the page for the token, then the save
+    with app.app_context():
+        assert "neu-tf" in [q["id"] for q in authoring.quiz_data("demo", "praxis")["questions"]]

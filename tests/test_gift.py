@@ -336,3 +336,16 @@ def test_the_fixture_through_the_import_page(as_trainer, app):
     for _, expected in EXPECTED_QUESTIONS:
         assert {key: saved[expected["id"]].get(key) for key in expected} == expected
     assert as_trainer.submit("/author/demo/publish", {}, follow_redirects=False).status_code == 302
+
+
+@pytest.mark.parametrize("answers, feedback", [
+    ("{T}", {}),
+    ("{T#Nein.}", {"feedback_false": "Nein."}),
+    ("{F#Nein.#Ja.}", {"feedback_true": "Nein.", "feedback_false": "Ja."}),
+    ("{TRUE#Nein.#Ja.#Mehr}", {"feedback_true": "Ja.#Mehr", "feedback_false": "Nein."}),  # a third # belongs to the second
+    ("{F#Ne\\#in.#J\\#a.}", {"feedback_true": "Ne#in.", "feedback_false": "J#a."}),
+    ("{T##Ja.}", {"feedback_true": "Ja."}),
+])
+def test_true_false_feedback_is_first_for_a_wrong_answer_then_for_a_right_one(answers, feedback):
+    question = parse_gift(f"Frage {answers}").questions[0]
+    assert {k: v for k, v in question.items() if k.startswith("feedback")} == feedback

@@ -167,3 +167,25 @@ def test_a_gender_marked_answer_counts_in_a_quiz(app, logged_in):
     attempt = start_quiz(logged_in, "demo", "text")
     logged_in.submit(f"/quiz/attempt/{attempt.token}", {"q-wort": "Pat:innenschaft"})
     assert QuizAttempt.get_by_id(attempt.id).passed
+
+
+def test_the_lessons_to_reread_come_from_the_published_course_in_its_order_without_a_query(app, count_queries):
+    from types import SimpleNamespace
+
+    from lms.catalog import published_course
+    from lms.quiz.attempts import lessons_to_reread
+
+    def answered(lesson, correct):
+        return {"id": lesson or "ohne", "lesson": lesson}, None, SimpleNamespace(correct=correct)
+
+    results = [answered("praxis/anwenden", False), answered("grundlagen/erste-schritte", False),
+               answered("praxis/anwenden", False), answered("grundlagen/zweiter-schritt", True),
+               answered(None, False), answered("praxis/stillgelegt", False)]
+    with app.test_request_context():
+        course = published_course("demo").course  # the catalog, read once per request
+        with count_queries() as queries:
+            reread = lessons_to_reread(course, results)
+        assert queries == []
+        assert [(f"{lesson.module.slug}/{lesson.slug}", numbers) for lesson, numbers in reread] == [
+            ("grundlagen/erste-schritte", [2]), ("praxis/anwenden", [1, 3])]
+        assert lessons_to_reread(course, [answered("praxis/anwenden", True)]) == []

@@ -1,5 +1,6 @@
 """The quiz-quality check: hints for trainers where a quiz can be passed
 without knowing the subject. Each hint on a small constructed quiz."""
+import re
 from types import SimpleNamespace
 
 from lms.content.quiz_quality import assess_course, summary_lines
@@ -117,3 +118,46 @@ def test_the_editor_shows_the_quizs_hints_and_figures(app, client):
     assert "5 Fragen, 5 je Versuch" in html
     assert "Jeder Versuch zeigt alle 5 Fragen" in html
     assert "Lektion: erste-schritte" in html
+
+
+def without_tokens(html):
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', html)
+
+
+def test_the_editor_checks_an_unchanged_draft_once_and_a_changed_one_again(app, client, monkeypatch):
+    from lms.authoring.routes import QUALITY_CACHE
+    from lms.content import authoring
+
+    from .helpers import make_user
+
+    checked = []
+    validate_tree = authoring.validate_tree
+    monkeypatch.setattr(authoring, "validate_tree", lambda *args: checked.append(args[0]) or validate_tree(*args))
+    client.login(make_user("trainer@example.org", is_trainer=True).email)
+    url = "/author/demo/quizzes/grundlagen"
+    first = client.text(url)[1]
+    # Shown again: the same page (but for the form tokens, which carry the second) and not checked again.
+    assert without_tokens(client.text(url)[1]) == without_tokens(first) and len(checked) == 1
+    assert "5 Fragen, 5 je Versuch" in first and "Jeder Versuch zeigt alle 5 Fragen" in first
+    response = client.submit(url, {"title": "Quiz: Grundlagen", "pass_mark": "60", "questions_per_attempt": "2",
+                                   "review": "after_pass", "max_attempts": "0", "cooldown_minutes": "0"})
+    assert response.status_code == 302
+    html = client.text(url)[1]
+    assert "5 Fragen, 2 je Versuch" in html and "Jeder Versuch zeigt alle 5 Fragen" not in html
+    assert len(app.extensions[QUALITY_CACHE]) <= authoring.QUALITY_CACHE_SIZE
+
+
+def test_the_quality_cache_keeps_only_the_latest_draft_states(app):
+    from lms.content import authoring
+    from lms.content.revisions import draft_tree
+    from lms.content.tree import Entry
+
+    cache = {}
+    with app.app_context():
+        for number in range(authoring.QUALITY_CACHE_SIZE + 2):
+            tree = dict(draft_tree("demo"))
+            tree["summary.md"] = Entry(None, f"---\ntitle: Zusammenfassung {number}\n---\n\nText {number}.\n")
+            quiz, course = authoring.quiz_quality("demo", "grundlagen", tree, cache=cache)
+            assert quiz.pool == 5 and course.quizzes
+        assert len(cache) == authoring.QUALITY_CACHE_SIZE
+        assert authoring.quiz_quality("demo", "gibt-es-nicht", tree, cache=cache) is None

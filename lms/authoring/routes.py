@@ -68,11 +68,9 @@ def index():
 def course(course_slug):
     course = author_course_or_404(course_slug)
     tree = authoring.draft_tree(course.slug)
-    modules = [{"slug": slug, "title": title, "summary": summary,
-                "lessons": [(lesson_slug, authoring.parse_lesson(entry.text)[0])
-                            for lesson_slug, entry in authoring.lessons_of_module(tree, slug)],
+    modules = [{"slug": slug, "title": title, "summary": summary, "lessons": lessons,
                 "has_quiz": quiz_key(slug) in tree}
-               for slug, title, summary in authoring.modules(tree)]
+               for slug, title, summary, lessons in authoring.outline(tree)]
     return render_template("authoring/course.html", course=course, modules=modules,
                            changes=pending_changes(course.slug), key_label=key_label)
 
@@ -262,8 +260,12 @@ def restore_revision(course_slug, key, number):
 
 # --- quizzes --------------------------------------------------------------------
 
+# current_app.extensions key of the quiz quality per draft state (authoring.quiz_quality).
+QUALITY_CACHE = "lms_quiz_quality"
+
 
 def _quiz_or_new(course, quiz_slug):
+    """(the quiz's data, new if it has no file yet; the draft tree it was read from)."""
     tree = authoring.draft_tree(course.slug)
     module_titles = {slug: title for slug, title, _ in authoring.modules(tree)}
     if quiz_slug not in module_titles and quiz_slug != "final":
@@ -271,12 +273,12 @@ def _quiz_or_new(course, quiz_slug):
     data = authoring.quiz_data(course.slug, quiz_slug, tree)
     if data is None:
         data = new_quiz(f"Quiz: {module_titles.get(quiz_slug, 'Abschlusstest')}", final=quiz_slug == "final")
-    return data
+    return data, tree
 
 
-def _save_quiz(course, quiz_slug, data, note):
+def _save_quiz(course, quiz_slug, data, note, tree):
     try:
-        _, warnings = authoring.save_quiz(course.slug, quiz_slug, data, _author(), note)
+        _, warnings = authoring.save_quiz(course.slug, quiz_slug, data, _author(), note, tree)
     except AuthoringError as error:
         _flash_messages(error.messages)
         return False
@@ -287,15 +289,19 @@ def _save_quiz(course, quiz_slug, data, note):
 @bp.route("/<course_slug>/quizzes/<quiz_slug>", methods=["GET", "POST"])
 def quiz(course_slug, quiz_slug):
     course = author_course_or_404(course_slug)
-    data = _quiz_or_new(course, quiz_slug)
+    data, tree = _quiz_or_new(course, quiz_slug)
     form = QuizSettingsForm(data=data)
     if form.validate_on_submit():
         if not data["questions"]:
             flash("Lege zuerst eine Frage an; die Einstellungen werden mit ihr gespeichert.", "error")
-        elif _save_quiz(course, quiz_slug, form.apply_to(data), "Einstellungen geändert"):
+        elif _save_quiz(course, quiz_slug, form.apply_to(data), "Einstellungen geändert", tree):
             flash("Einstellungen gespeichert (Entwurf).", "success")
             return redirect(url_for("authoring.quiz", course_slug=course.slug, quiz_slug=quiz_slug))
-    quality = authoring.quiz_quality(course.slug, quiz_slug) if data["questions"] else None
+    # Refused saves leave the drafts as they were: ``tree`` is still current.
+    quality = None
+    if data["questions"]:
+        quality = authoring.quiz_quality(course.slug, quiz_slug, tree,
+                                         cache=current_app.extensions.setdefault(QUALITY_CACHE, {}))
     return render_template("authoring/quiz.html", course=course, quiz_slug=quiz_slug, data=data, form=form,
                            types=QUESTION_TYPES, key=quiz_key(quiz_slug), quality=quality)
 
@@ -304,18 +310,18 @@ def quiz(course_slug, quiz_slug):
 def new_question(course_slug, quiz_slug):
     course = author_course_or_404(course_slug)
     question_type = QUESTION_TYPES.get(request.args.get("type", "")) or abort(404)
-    data = _quiz_or_new(course, quiz_slug)
+    data, tree = _quiz_or_new(course, quiz_slug)
     form = QuestionForm.for_type(question_type)()
     if request.method == "GET":
         form.id.data = new_question_id(data)
         question_type.prepare_editor(form)
-    return _question_page(course, quiz_slug, data, form, index=None)
+    return _question_page(course, quiz_slug, data, tree, form, index=None)
 
 
 @bp.route("/<course_slug>/quizzes/<quiz_slug>/questions/<question_id>", methods=["GET", "POST"])
 def edit_question(course_slug, quiz_slug, question_id):
     course = author_course_or_404(course_slug)
-    data = _quiz_or_new(course, quiz_slug)
+    data, tree = _quiz_or_new(course, quiz_slug)
     index = next((i for i, q in enumerate(data["questions"]) if str(q.get("id")) == question_id), None)
     if index is None:
         abort(404)
@@ -325,12 +331,12 @@ def edit_question(course_slug, quiz_slug, question_id):
     if request.method == "GET":
         form.fill(question, quiz_slug)
         question_type.prepare_editor(form)
-    return _question_page(course, quiz_slug, data, form, index)
+    return _question_page(course, quiz_slug, data, tree, form, index)
 
 
-def _question_page(course, quiz_slug, data, form, index):
+def _question_page(course, quiz_slug, data, tree, form, index):
     question_type = form.question_type
-    form.set_lesson_choices(authoring.lesson_choices(authoring.draft_tree(course.slug)))
+    form.set_lesson_choices(authoring.lesson_choices(tree))
     if request.method == "POST" and question_type.editor_action(form, request.form):
         pass  # the form changed (a row added); show it again
     elif form.validate_on_submit():
@@ -343,7 +349,8 @@ def _question_page(course, quiz_slug, data, form, index):
                 data["questions"].append(question)
             else:
                 data["questions"][index] = question
-            if _save_quiz(course, quiz_slug, data, "Frage neu" if index is None else f"Frage {question['id']} geändert"):
+            note = "Frage neu" if index is None else f"Frage {question['id']} geändert"
+            if _save_quiz(course, quiz_slug, data, note, tree):
                 flash("Frage gespeichert (Entwurf).", "success")
                 return redirect(url_for("authoring.quiz", course_slug=course.slug, quiz_slug=quiz_slug))
     question_type.before_render(form)
@@ -354,7 +361,7 @@ def _question_page(course, quiz_slug, data, form, index):
 @bp.route("/<course_slug>/quizzes/<quiz_slug>/questions/<question_id>/move", methods=["POST"])
 def move_question(course_slug, quiz_slug, question_id):
     course = author_course_or_404(course_slug)
-    data = _quiz_or_new(course, quiz_slug)
+    data, tree = _quiz_or_new(course, quiz_slug)
     ids = [str(q.get("id")) for q in data["questions"]]
     if question_id not in ids:
         abort(404)
@@ -363,20 +370,20 @@ def move_question(course_slug, quiz_slug, question_id):
     if 0 <= other < len(ids):
         questions = data["questions"]
         questions[index], questions[other] = questions[other], questions[index]
-        _save_quiz(course, quiz_slug, data, f"Frage {question_id} verschoben")
+        _save_quiz(course, quiz_slug, data, f"Frage {question_id} verschoben", tree)
     return redirect(url_for("authoring.quiz", course_slug=course.slug, quiz_slug=quiz_slug))
 
 
 @bp.route("/<course_slug>/quizzes/<quiz_slug>/questions/<question_id>/delete", methods=["POST"])
 def delete_question(course_slug, quiz_slug, question_id):
     course = author_course_or_404(course_slug)
-    data = _quiz_or_new(course, quiz_slug)
+    data, tree = _quiz_or_new(course, quiz_slug)
     remaining = [q for q in data["questions"] if str(q.get("id")) != question_id]
     if len(remaining) == len(data["questions"]):
         abort(404)
     if not remaining:
         flash("Das ist die letzte Frage des Quiz; ein Quiz braucht mindestens eine.", "error")
-    elif _save_quiz(course, quiz_slug, {**data, "questions": remaining}, f"Frage {question_id} gelöscht"):
+    elif _save_quiz(course, quiz_slug, {**data, "questions": remaining}, f"Frage {question_id} gelöscht", tree):
         flash("Frage gelöscht (Entwurf). Über die Versionsgeschichte lässt sie sich wiederherstellen.", "success")
     return redirect(url_for("authoring.quiz", course_slug=course.slug, quiz_slug=quiz_slug))
 
@@ -384,7 +391,7 @@ def delete_question(course_slug, quiz_slug, question_id):
 @bp.route("/<course_slug>/quizzes/<quiz_slug>/gift", methods=["GET", "POST"])
 def gift_import(course_slug, quiz_slug):
     course = author_course_or_404(course_slug)
-    data = _quiz_or_new(course, quiz_slug)
+    data, tree = _quiz_or_new(course, quiz_slug)
     form = GiftForm()
     result = None
     if form.validate_on_submit():
@@ -400,7 +407,7 @@ def gift_import(course_slug, quiz_slug):
             if not result.questions:
                 flash("In diesem GIFT-Text ist keine Frage, die übernommen werden kann.", "error")
             elif _save_quiz(course, quiz_slug, {**data, "questions": data["questions"] + result.questions},
-                            f"{len(result.questions)} Frage(n) aus GIFT importiert"):
+                            f"{len(result.questions)} Frage(n) aus GIFT importiert", tree):
                 flash(f"{len(result.questions)} Frage(n) übernommen (Entwurf). Prüfe sie und ergänze Rückmeldungen.",
                       "success")
             else:

@@ -8,14 +8,22 @@ that only show up across files (a module without lessons yet) are allowed
 in drafts and stop the publish instead.
 """
 import io
+import threading
 
+from peewee import fn
 from ruamel.yaml import YAML
 
+from ..models import ContentRevision
 from .publishing import validate_tree
-from .quiz_data import dump_quiz, load_quiz, question_at_line
+from .quiz_data import dump_quiz, load_quiz, question_in, quiz_outline
 from .revisions import draft_tree, save_revision
 from .source import MAX_FILE_BYTES, SLUG, TEXT_TOO_BIG, ContentError, ContentErrors, parse_yaml, split_front_matter
-from .tree import COURSE_FILE, Entry, key_label, lesson_key, module_slugs, quiz_key, relative_path
+from .tree import (COURSE_FILE, Entry, key_label, lesson_key, module_positions, module_slugs, quiz_key, relative_path,
+                   tree_hash)
+
+# Draft states whose quiz quality is kept (quiz_quality's cache).
+QUALITY_CACHE_SIZE = 4
+_quality_lock = threading.Lock()
 
 
 class AuthoringError(ValueError):
@@ -51,11 +59,7 @@ def check_entry(course_slug, key, entry, tree=None):
     warnings about it; both as the editor shows the file (describe_problems)."""
     tree = dict(draft_tree(course_slug) if tree is None else tree)
     tree[key] = entry
-    try:
-        positions = {slug: i for i, slug in enumerate(module_slugs(tree[COURSE_FILE].text), start=1)}
-    except ContentErrors:
-        positions = {}
-    path = relative_path(course_slug, key, entry, positions)
+    path = relative_path(course_slug, key, entry, module_positions(tree))
     try:
         source = validate_tree(course_slug, tree)
     except ContentErrors as errors:
@@ -66,8 +70,10 @@ def check_entry(course_slug, key, entry, tree=None):
     return describe_problems(course_slug, tree, [w for w in source.warnings if w.path == path], own_key=key)
 
 
-def save_checked(course_slug, key, entry, author, note):
-    warnings = check_entry(course_slug, key, entry)
+def save_checked(course_slug, key, entry, author, note, tree=None):
+    """Check (``check_entry``; ``tree``: the draft tree, if already read)
+    and save one file; (the new revision or None, warnings)."""
+    warnings = check_entry(course_slug, key, entry, tree)
     return save_revision(course_slug, key, entry, author, note), warnings
 
 
@@ -111,7 +117,7 @@ def save_lesson(course_slug, module_slug, lesson_slug, title, minutes, goals, bo
     entry = Entry(position, lesson_text(title, minutes, goals, body))
     if len(entry.text.encode("utf-8")) > MAX_FILE_BYTES:
         raise AuthoringError(TEXT_TOO_BIG)
-    return save_checked(course_slug, key, entry, author, "Neu angelegt" if new else "Bearbeitet")
+    return save_checked(course_slug, key, entry, author, "Neu angelegt" if new else "Bearbeitet", tree)
 
 
 def move_lesson(course_slug, module_slug, lesson_slug, direction, author):
@@ -240,36 +246,75 @@ def quiz_data(course_slug, quiz_slug, tree=None):
     return load_quiz(entry.text, f"quizzes/{course_slug}/{quiz_slug}.yaml") if entry else None
 
 
-def lesson_choices(tree):
-    """[("module/lesson", "Module › Lesson")] of the draft, in course order."""
-    choices = []
-    for module_slug, module_title, _ in modules(tree):
+def outline(tree):
+    """[(module slug, title, summary, [(lesson slug, lesson title)])] of the
+    draft, in course order. A lesson's title is "" when it has none (or its
+    front matter cannot be read)."""
+    result = []
+    for module_slug, module_title, summary in modules(tree):
+        lessons = []
         for lesson_slug, entry in lessons_of_module(tree, module_slug):
             try:
-                title = parse_lesson(entry.text)[0] or lesson_slug
+                title = parse_lesson(entry.text)[0]
             except (ContentError, ContentErrors):
-                title = lesson_slug
-            choices.append((f"{module_slug}/{lesson_slug}", f"{module_title} › {title}"))
-    return choices
+                title = ""
+            lessons.append((lesson_slug, title))
+        result.append((module_slug, module_title, summary, lessons))
+    return result
 
 
-def quiz_quality(course_slug, quiz_slug):
+def lesson_choices(tree):
+    """[("module/lesson", "Module › Lesson")] of the draft, in course order."""
+    return [(f"{module_slug}/{lesson_slug}", f"{module_title} › {title or lesson_slug}")
+            for module_slug, module_title, _, lessons in outline(tree) for lesson_slug, title in lessons]
+
+
+def quiz_quality(course_slug, quiz_slug, tree=None, cache=None):
     """(the quiz's QuizQuality, the course's CourseQuality) for the draft,
-    with hints naming questions; None while the draft has errors."""
-    try:
-        source = validate_tree(course_slug, draft_tree(course_slug))
-    except ContentErrors:
+    with hints naming questions; None while the draft has errors.
+
+    It takes validating the whole draft. ``cache`` (a dict kept between
+    calls, optional) remembers the result for the last QUALITY_CACHE_SIZE
+    draft states, so a page shown again without changes is not validated
+    again. Treat the figures as read-only: they are shared."""
+    tree = draft_tree(course_slug) if tree is None else tree
+    if cache is None:
+        course_quality = _course_quality(course_slug, tree)
+    else:
+        # Every change to the drafts is a new revision; the newest id also
+        # covers what the check reads besides the tree (the keys retired).
+        newest = (ContentRevision.select(fn.MAX(ContentRevision.id))
+                  .where(ContentRevision.course_slug == course_slug).scalar())
+        state = (course_slug, newest, tree_hash(tree))
+        with _quality_lock:
+            found = state in cache
+            course_quality = cache.get(state)
+        if not found:
+            course_quality = _course_quality(course_slug, tree)
+            with _quality_lock:
+                cache[state] = course_quality
+                while len(cache) > QUALITY_CACHE_SIZE:
+                    del cache[next(iter(cache))]
+    if course_quality is None:
         return None
-    course_quality = source.quiz_quality
     quiz = next((q for q in course_quality.quizzes if q.slug == quiz_slug), None)
     return (quiz, course_quality) if quiz is not None else None
 
 
-def save_quiz(course_slug, quiz_slug, data, author, note):
-    tree = draft_tree(course_slug)
+def _course_quality(course_slug, tree):
+    """The draft's CourseQuality; None while the draft has errors."""
+    try:
+        return validate_tree(course_slug, tree).quiz_quality
+    except ContentErrors:
+        return None
+
+
+def save_quiz(course_slug, quiz_slug, data, author, note, tree=None):
+    """Save a quiz's data (``tree``: the draft tree, if already read)."""
+    tree = draft_tree(course_slug) if tree is None else tree
     if quiz_slug != "final" and quiz_slug not in _module_slugs(tree):
         raise AuthoringError("Zu diesem Modul gibt es kein Quiz: das Modul fehlt.")
-    return save_checked(course_slug, quiz_key(quiz_slug), Entry(None, dump_quiz(data)), author, note)
+    return save_checked(course_slug, quiz_key(quiz_slug), Entry(None, dump_quiz(data)), author, note, tree)
 
 
 def describe_problems(course_slug, tree, problems, own_key=None):
@@ -278,19 +323,18 @@ def describe_problems(course_slug, tree, problems, own_key=None):
     their lines: "Lektion „Der erste Kontakt“, Zeile 12 im Text: …",
     "Quiz „…“, Frage „kontakt-3“: …". About ``own_key`` (the file being
     edited) the name is left out."""
-    try:
-        positions = {slug: i for i, slug in enumerate(module_slugs(tree[COURSE_FILE].text), start=1)}
-    except (ContentErrors, KeyError):
-        positions = {}
+    positions = module_positions(tree)
     keys = {relative_path(course_slug, key, entry, positions): key for key, entry in tree.items()}
+    outlines = {}  # key -> (title, question starts): each file is parsed once per call
     messages = []
     for problem in problems:
         key = keys.get(problem.path)
         if key is None:
             messages.append(str(problem))
             continue
-        name, where = _describe_place(key, tree[key].text, problem)
-        parts = [part for part in (None if key == own_key else name, where) if part]
+        text = tree[key].text
+        name = None if key == own_key else _file_name(key, text, outlines)
+        parts = [part for part in (name, _place_in_file(key, text, problem, outlines)) if part]
         messages.append(f"{', '.join(parts)}: {problem.message}" if parts else problem.message)
     return messages
 
@@ -301,31 +345,50 @@ def draft_problems(course_slug, errors):
     return describe_problems(course_slug, draft_tree(course_slug), errors.errors)
 
 
-def _describe_place(key, text, problem):
-    """(what the file is called in the browser, where in it the problem is)."""
+def _file_name(key, text, outlines):
+    """What a file is called in the browser."""
     kind = key.partition("/")[0]
     if kind == "quizzes":
-        question = question_at_line(text, problem.line)
-        named = question is None or problem.message.startswith(f"Frage '{question}'")
-        return f"Quiz „{_title(text, key)}“", None if named else f"Frage „{question}“"
+        return f"Quiz „{_outline(key, text, outlines)[0]}“"
     if kind in ("lessons", "templates"):
         what = "Lektion" if kind == "lessons" else "Vorlage"
-        return f"{what} „{_title(text, key)}“", _line_in_editor(text, problem.line)
+        return f"{what} „{_outline(key, text, outlines)[0]}“"
     if key == COURSE_FILE:
-        return "Kursangaben", None
-    return key_label(key), f"Zeile {problem.line}" if problem.line else None
+        return "Kursangaben"
+    return key_label(key)
 
 
-def _title(text, key):
-    """The title a lesson, template or quiz file gives itself (else its key)."""
+def _place_in_file(key, text, problem, outlines):
+    """Where in the file (as the browser shows it) the problem is, or None."""
+    kind = key.partition("/")[0]
+    if kind == "quizzes":
+        question = question_in(_outline(key, text, outlines)[1], problem.line) if problem.line else None
+        named = question is None or problem.message.startswith(f"Frage '{question}'")
+        return None if named else f"Frage „{question}“"
+    if kind in ("lessons", "templates"):
+        return _line_in_editor(text, problem.line)
+    if key == COURSE_FILE:
+        return None
+    return f"Zeile {problem.line}" if problem.line else None
+
+
+def _outline(key, text, outlines):
+    """(the title a lesson, template or quiz file gives itself, else its
+    key; [(first line, id)] of a quiz's questions), parsed once per key."""
+    if key not in outlines:
+        outlines[key] = _read_outline(key, text)
+    return outlines[key]
+
+
+def _read_outline(key, text):
     try:
         if key.startswith("quizzes/"):
-            data = load_quiz(text)
+            data, starts = quiz_outline(text)
         else:
-            data = parse_yaml(split_front_matter(text, key)[0], key)
+            data, starts = parse_yaml(split_front_matter(text, key)[0], key), []
     except ContentError:
-        return key
-    return str(data.get("title") or key) if isinstance(data, dict) else key
+        return key, []
+    return (str(data.get("title") or key) if isinstance(data, dict) else key), starts
 
 
 def _line_in_editor(text, line):

@@ -342,23 +342,12 @@ def _true_false(question, letter, feedback):
     answer = letter.startswith("T")
     question.update(type="true_false", answer=answer)
     # Moodle: the first feedback is for a wrong answer, the second for a right one.
-    wrong, right = _two_feedbacks(feedback)
+    wrong, right = _text_and_feedback(feedback[1:])  # '#falsch#richtig'; a third # belongs to the second
     question["feedback_true"], question["feedback_false"] = (right, wrong) if answer else (wrong, right)
     for key in ("feedback_true", "feedback_false"):
         if not question[key]:
             del question[key]
     return question
-
-
-def _two_feedbacks(feedback):
-    """'#falsch#richtig' -> ('falsch', 'richtig'); a third # belongs to the second."""
-    if not feedback:
-        return "", ""
-    rest = feedback[1:]
-    cut = _find_unescaped(rest, "#")
-    if cut < 0:
-        return _inline_text(rest), ""
-    return _inline_text(rest[:cut]), _inline_text(rest[cut + 1:])
 
 
 def _short_text(question, answers):

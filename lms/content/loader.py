@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..catalog import new_revision
-from ..models import ContentRevision, Course, Handout, Lesson, Module, Quiz, db
+from ..models import Attendance, ContentRevision, Course, Handout, Lesson, Module, Quiz, db
 from ..progress import refresh_enrollments
 from ..question_types import QUESTION_TYPES
 from ..timeutil import utcnow
+from .quiz_data import QUIZ_KEYS
 from .quiz_quality import assess_course
 from .rendering import markdown_problem, render_markdown
 from .revisions import NOTE_FILES, former_link_targets, has_unexported_browser_edits, published_tree, record_tree
@@ -236,7 +237,7 @@ def _read_completion(fields):
     completion["final_quiz"] = rule.choice("final_quiz", ("passed", "none"), "none")
     # Attending a live date that covers a module completes its lessons
     # ("lessons") or the whole module, quiz included ("module"); see lms.trainings.
-    completion["attendance"] = rule.choice("attendance", ("none", "lessons", "module"), "none")
+    completion["attendance"] = rule.choice("attendance", Attendance.COMPLETION_RULES, "none")
     return completion
 
 
@@ -347,8 +348,7 @@ def _read_quiz(path, root, course, errors):
         errors.append(error)
         return None
     fields = Fields(data, str(path), errors, warnings=course.warnings)
-    fields.unknown_keys({"title", "final", "pass_mark", "shuffle_questions", "shuffle_choices",
-                         "max_attempts", "cooldown_minutes", "questions_per_attempt", "review", "questions"})
+    fields.unknown_keys(set(QUIZ_KEYS))
     slug = path.stem
     is_final = fields.boolean("final")
     module_slugs = {m.slug for m in course.modules}

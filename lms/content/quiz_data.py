@@ -10,7 +10,7 @@ import io
 from ruamel.yaml import YAML
 
 from ..models import Quiz
-from .source import ContentError, parse_yaml
+from .source import parse_yaml
 
 QUIZ_KEYS = ["title", "final", "pass_mark", "questions_per_attempt", "review", "shuffle_questions", "shuffle_choices",
              "max_attempts", "cooldown_minutes", "questions"]
@@ -39,7 +39,12 @@ def _plain(value):
 
 
 def load_quiz(text, path="quiz.yaml"):
-    data = _plain(parse_yaml(text, path))
+    return _quiz(parse_yaml(text, path))
+
+
+def _quiz(parsed):
+    """The quiz as plain data from parse_yaml's result."""
+    data = _plain(parsed)
     if not isinstance(data, dict):
         data = {}
     if not isinstance(data.get("questions"), list):
@@ -78,21 +83,32 @@ def new_question_id(data, base="frage"):
     return f"{base}-{number}"
 
 
-def question_at_line(text, line):
-    """The id of the question whose YAML in the quiz file ``text`` contains
-    ``line``; None for the quiz settings (or text that is not valid YAML)."""
+def quiz_outline(text):
+    """(the quiz as ``load_quiz`` gives it, ``question_starts``) from a
+    single parse of the quiz file ``text``; raises ContentError for text
+    that is not valid YAML."""
+    parsed = parse_yaml(text, "quiz.yaml")
+    return _quiz(parsed), question_starts(parsed)
+
+
+def question_starts(parsed):
+    """[(first line, id or None)] of the questions in a parsed quiz file
+    (``parse_yaml``'s result, which knows its lines); [] without them."""
+    questions = parsed.get("questions") if isinstance(parsed, dict) else None
+    if not isinstance(questions, list) or not hasattr(questions, "lc"):
+        return []
+    return [(questions.lc.item(index)[0] + 1, question.get("id") if isinstance(question, dict) else None)
+            for index, question in enumerate(questions)]
+
+
+def question_in(starts, line):
+    """The id (as text) of the question whose YAML contains ``line``, from
+    ``question_starts``; None for the quiz settings or no line."""
     if not line:
         return None
-    try:
-        data = parse_yaml(text, "quiz.yaml")
-    except ContentError:
-        return None
-    questions = data.get("questions") if isinstance(data, dict) else None
-    if not isinstance(questions, list) or not hasattr(questions, "lc"):
-        return None
     current = None
-    for index, question in enumerate(questions):
-        if questions.lc.item(index)[0] + 1 > line:
+    for first_line, question_id in starts:
+        if first_line > line:
             break
-        current = question.get("id") if isinstance(question, dict) else None
+        current = question_id
     return None if current is None else str(current)

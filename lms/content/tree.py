@@ -96,6 +96,15 @@ def module_slugs(course_yaml_text, path=COURSE_FILE):
     return [str(m.get("slug")) for m in modules if isinstance(m, dict) and m.get("slug")]
 
 
+def module_positions(tree):
+    """{module slug: position (1, 2, …)} in the order the tree's course.yaml
+    lists the modules; empty when it has no course.yaml or no module list."""
+    try:
+        return {slug: index for index, slug in enumerate(module_slugs(tree[COURSE_FILE].text), start=1)}
+    except (ContentErrors, KeyError):
+        return {}
+
+
 def relative_path(course_slug, key, entry, module_positions):
     """Where a tree entry lives below the content root, e.g.
     ``course/kurs/03-neue-mitglieder/01-der-erste-kontakt.md``."""
@@ -117,14 +126,10 @@ def write_tree(course_slug, tree, root):
     """Write the tree below ``root`` (``root/course/<slug>/…``,
     ``root/quizzes/<slug>/…``); return the written relative paths."""
     root = Path(root)
-    try:
-        order = module_slugs(tree[COURSE_FILE].text) if COURSE_FILE in tree else []
-    except ContentErrors:
-        order = []
-    positions = {slug: index for index, slug in enumerate(order, start=1)}
+    positions = module_positions(tree)
     (root / "course" / course_slug).mkdir(parents=True, exist_ok=True)
     (root / "quizzes" / course_slug).mkdir(parents=True, exist_ok=True)
-    for slug in order:  # empty module folders make the loader say "no lesson"
+    for slug in positions:  # empty module folders make the loader say "no lesson"
         (root / "course" / course_slug / f"{positions[slug]:02d}-{slug}").mkdir(exist_ok=True)
     written = []
     for key, entry in sorted(tree.items()):

@@ -14,8 +14,9 @@ from datetime import timedelta
 
 from flask import current_app
 
+from ..catalog import published_course
 from ..database import lock_rows
-from ..models import AttemptAnswer, Attendance, Lesson, Module, QuizAttempt, TrainingDate, User, db
+from ..models import AttemptAnswer, Attendance, QuizAttempt, TrainingDate, User, db
 from ..progress import latest_certificate, refresh_enrollments
 from ..question_types import get_question_type
 from ..timeutil import format_datetime, utcnow
@@ -146,21 +147,18 @@ def shows_answers(attempt):
     return bool(attempt.passed)
 
 
-def lessons_to_reread(course, attempt, results):
+def lessons_to_reread(course, results):
     """The lessons that teach the questions answered wrongly, in course
-    order, each once: [(Lesson with its Module, [question numbers])]."""
+    order, each once: [(Lesson with its Module, [question numbers])]. The
+    lessons are the published ones (``catalog``): no query."""
     wanted = {}
     for number, (question, _, grading) in enumerate(results, start=1):
         if not grading.correct and question.get("lesson"):
             wanted.setdefault(question["lesson"], []).append(number)
-    if not wanted:
+    published = published_course(course.slug) if wanted else None
+    if published is None:
         return []
-    keys = [key.split("/", 1) for key in wanted]
-    lessons = (Lesson.select(Lesson, Module).join(Module)
-               .where((Module.course == course) & ~Lesson.is_retired & ~Module.is_retired
-                      & Module.slug.in_([m for m, _ in keys]) & Lesson.slug.in_([l for _, l in keys]))
-               .order_by(Module.position, Lesson.position))
-    return [(lesson, wanted[f"{lesson.module.slug}/{lesson.slug}"]) for lesson in lessons
+    return [(lesson, wanted[f"{lesson.module.slug}/{lesson.slug}"]) for lesson in published.lessons
             if f"{lesson.module.slug}/{lesson.slug}" in wanted]
 
 

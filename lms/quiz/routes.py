@@ -31,14 +31,16 @@ def overview(course_slug, quiz_slug):
     attempts = list(submitted_attempts(current_user, quiz))
     allowance = attempt_allowance(current_user, quiz)
     reread = _reread_before_retry(course, attempts[0]) if attempts and allowance.retry_at else []
+    passed = view.outline.quiz_passed(quiz)
+    # The page names the date that counted only for a passed quiz.
     return render_template("quiz/overview.html", course=course, quiz=quiz, attempts=attempts, allowance=allowance,
                            open_attempt=open_attempt(current_user, quiz), reread=reread,
-                           passed=view.outline.quiz_passed(quiz), renewing=view.renewing,
-                           counted=counted_for_attendance(current_user, quiz))
+                           passed=passed, renewing=view.renewing,
+                           counted=counted_for_attendance(current_user, quiz) if passed else None)
 
 
 def _reread_before_retry(course, attempt):
-    return lessons_to_reread(course, attempt, grade(attempt, attempt.responses or {}))
+    return lessons_to_reread(course, grade(attempt, attempt.responses or {}))
 
 
 @bp.route("/<course_slug>/<quiz_slug>/start", methods=["POST"])
@@ -84,7 +86,9 @@ def result(token):
     view = learner_view(quiz.course, current_user)
     certificate = view.certificate if attempt.passed and view.certificate and not view.renewing else None
     next_step = view.outline.step_after_quiz(quiz) if attempt.passed and certificate is None else None
+    # The lessons to read again are shown after a failed attempt only.
+    reread = [] if attempt.passed else lessons_to_reread(quiz.course, results)
     return render_template("quiz/result.html", attempt=attempt, quiz=quiz, course=quiz.course, results=results,
                            question_types=QUESTION_TYPES, allowance=attempt_allowance(current_user, quiz),
-                           full_review=shows_answers(attempt), reread=lessons_to_reread(quiz.course, attempt, results),
+                           full_review=shows_answers(attempt), reread=reread,
                            certificate=certificate, next_step=next_step, next_url=step_url(next_step, quiz.course))
