@@ -13,16 +13,14 @@ the database.
 The snapshot's rows are shared by all requests of the process: read them,
 never change or save them. Authors and the dashboard read the database.
 """
-import threading
 from dataclasses import dataclass, field
 
-from flask import current_app, has_app_context, url_for
+from flask import has_app_context, url_for
 
 from . import settings
 from .models import Course, Handout, Lesson, Module, Quiz
 
 REVISION_KEY = "content_revision"
-_lock = threading.Lock()
 
 
 @dataclass
@@ -93,15 +91,7 @@ def catalog():
     Outside an app (a script, a test calling domain code) it is read afresh."""
     if not has_app_context():
         return Catalog("", _load_courses())
-    revision = settings.setting(REVISION_KEY, "")
-    cached = current_app.extensions.get("lms_catalog")
-    if cached is not None and cached.revision == revision:
-        return cached
-    with _lock:
-        cached = current_app.extensions.get("lms_catalog")
-        if cached is None or cached.revision != revision:
-            cached = current_app.extensions["lms_catalog"] = Catalog(revision, _load_courses())
-    return cached
+    return settings.per_revision(REVISION_KEY, "lms_catalog", lambda revision: Catalog(revision, _load_courses()))
 
 
 def published_course(slug):
