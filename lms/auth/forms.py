@@ -4,7 +4,8 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..accounts import MIN_PASSWORD_LENGTH, password_problem
 from ..forms import LmsForm, ValidEmail
-from ..models import Membership, Region, Unit
+from ..models import Membership
+from ..units import all_units
 
 EMAIL_VALIDATORS = [ValidEmail()]
 NO_UNIT = 0
@@ -23,9 +24,9 @@ def unit_choices(include_none=True, please_choose=False):
         choices.append(SelectChoice(PLEASE_CHOOSE, "Bitte wählen"))
     if include_none:
         choices.append(SelectChoice(NO_UNIT, "Keine Gliederung (z. B. Landesvorstand)", optgroup="Ohne Gliederung"))
-    query = (Unit.select(Unit, Region).join(Region)
-             .where(Unit.active()).order_by(Region.name, Unit.name))
-    choices += [SelectChoice(unit.id, unit.display_name, optgroup=unit.region.name) for unit in query]
+    # all_units() comes by name (in the database's collation); a stable sort keeps that within a region.
+    active = sorted((unit for unit in all_units() if unit.is_active), key=lambda unit: unit.region.name)
+    choices += [SelectChoice(unit.id, unit.display_name, optgroup=unit.region.name) for unit in active]
     return choices
 
 
