@@ -203,7 +203,7 @@ def test_officer_registers_learns_passes_every_quiz_and_downloads_the_certificat
             # The result page leads on: to the next module, or, after the
             # last quiz, to the certificate.
             last = len(quizzes_passed) == len(expected_quizzes)
-            onward = page.locator("p.actions a.button").first
+            onward = page.locator("div.actions a.button").first
             if last:
                 flash(page, "Dein Zertifikat ist fertig!")
                 expect(onward).to_have_text("Zum Zertifikat")
